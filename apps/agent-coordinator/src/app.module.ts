@@ -1,0 +1,23 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { BusModule, DatabaseHealth, databaseModule, loggingModule, NatsHealth, pingController, ServiceHealthModule } from '@platform/runtime';
+import { CoordinatorConfig } from './config';
+import { database } from './database';
+import { version } from '../../../package.json';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: CoordinatorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        loggingModule('agent-coordinator', config.LOG_LEVEL),
+        BusModule.forRoot({ url: config.NATS_URL, name: 'agent-coordinator', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
+        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
+        ServiceHealthModule.forRoot({ service: 'agent-coordinator', version }, [DatabaseHealth, NatsHealth]),
+      ],
+      controllers: [pingController('agent-coordinator')],
+      providers: [{ provide: CoordinatorConfig, useValue: config }],
+      exports: [CoordinatorConfig],
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { BusModule, loggingModule } from '@platform/runtime';
+import { GatewayConfig } from './config';
+import { HealthController } from './health/health.controller';
+import { RequestContextMiddleware } from './http/request-context.middleware';
+import { JobsModule } from './jobs/jobs.module';
+
+@Global()
+@Module({})
+class ConfigHolder {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return { module: ConfigHolder, providers: [{ provide: GatewayConfig, useValue: config }], exports: [GatewayConfig] };
+  }
+}
+
+/** The public edge: every API surface, translated to NATS requests. Holds no database. */
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigHolder.forRoot(config),
+        loggingModule('gateway', config.LOG_LEVEL),
+        BusModule.forRoot({ url: config.NATS_URL, name: 'gateway', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
+        JobsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestContextMiddleware).forRoutes('*path');
+  }
+}

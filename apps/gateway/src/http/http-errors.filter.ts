@@ -1,0 +1,43 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { RemoteError } from '@platform/runtime';
+import { JobNotFound } from '../jobs/jobs.controller';
+
+/**
+ * Turns every failure into `{"detail": …}` (the FastAPI shape seeds 000/001 document) with the right
+ * status. Remote errors keep the status the owning service chose; anything unexpected is a 500 with
+ * no internals in the body.
+ */
+@Catch()
+export class HttpErrorsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const { status, detail } = this.describe(exception, req);
+    res.status(status).json({ detail });
+  }
+
+  private describe(exception: unknown, req: Request): { status: number; detail: unknown } {
+    if (exception instanceof RemoteError) return { status: exception.status, detail: exception.message };
+    if (exception instanceof JobNotFound) return { status: HttpStatus.NOT_FOUND, detail: `Job '${exception.message}' not found` };
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const detail = typeof body === 'object' && body !== null && 'detail' in body ? (body as { detail: unknown }).detail : exception.message;
+      return { status: exception.getStatus(), detail };
+    }
+    // body-parser errors carry their own status (malformed JSON 400, too large 413).
+    const e = exception as { status?: number; type?: string; message?: string };
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      const detail = e.type === 'entity.too.large' ? 'Request body too large' : e.type === 'entity.parse.failed' ? 'Malformed JSON body' : e.message;
+      return { status: e.status, detail };
+    }
+    this.logger.error(`${req.method} ${req.path}: ${exception instanceof Error ? exception.stack : String(exception)}`);
+    return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'Internal server error' };
+  }
+}

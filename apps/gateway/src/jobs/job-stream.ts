@@ -1,0 +1,213 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } from '@platform/contracts';
+import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
+import { GatewayConfig } from '../config';
+import { LiveEvents } from './live-events';
+import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame } from './sse';
+
+const PAGE = 2000;
+
+const isTerminalStatusEvent = (e: JobEvent): boolean =>
+  e.type === 'job.status' && typeof e.data.status === 'string' && isTerminal(e.data.status as JobStatus);
+
+/** One client's stream: what it has been sent, and the live events waiting their turn. */
+class StreamSession {
+  lastSent: number;
+  finished = false;
+  closed = false;
+  live = false;
+  lastActivity = Date.now();
+  private inbox: JobEvent[] = [];
+  private pumping = false;
+
+  constructor(
+    readonly jobId: string,
+    /** The caller's context: log reads on behalf of this stream are made as this caller, whatever triggers them. */
+    readonly ctx: RequestContext,
+    after: number,
+    readonly res: Response,
+    private readonly owner: JobStream,
+  ) {
+    this.lastSent = after;
+  }
+
+  /** Writes an event unless the client already has it. */
+  send(e: JobEvent): void {
+    if (this.closed || this.finished || e.seq <= this.lastSent) return;
+    this.res.write(eventFrame(e));
+    this.lastSent = e.seq;
+    this.lastActivity = Date.now();
+    if (isTerminalStatusEvent(e)) this.finished = true;
+  }
+
+  /** Live events arrive here (possibly out of order across publishers) and are sent strictly in seq order. */
+  deliver(e: JobEvent): void {
+    if (this.closed) return;
+    this.inbox.push(e);
+    if (this.live) void this.pump();
+  }
+
+  async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.inbox.length > 0 && !this.closed && !this.finished) {
+        this.inbox.sort((a, b) => a.seq - b.seq);
+        const next = this.inbox.shift()!;
+        if (next.seq <= this.lastSent) continue;
+        // A gap means an event is durable but its live copy has not arrived (or never will): read it from the log.
+        if (next.seq > this.lastSent + 1) await this.owner.catchUp(this, next.seq - 1);
+        this.send(next);
+        if (this.owner.overBuffer(this)) return this.owner.close(this, true);
+      }
+      if (this.finished) this.owner.close(this, false);
+    } catch (err) {
+      this.owner.fail(this, err);
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+/**
+ * Server-Sent Events for a job: subscribe live first, replay the log after the resume point, then
+ * one `stream.mode: live` frame if the job is still running, then live events — deduplicated by seq
+ * and with gaps refilled from the log, so nothing is missing or repeated across the handoff, across
+ * reconnects, or across gateway replicas.
+ */
+@Injectable()
+export class JobStream implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(JobStream.name);
+  private readonly sessions = new Set<StreamSession>();
+  private keepAlive?: NodeJS.Timeout;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly liveEvents: LiveEvents,
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // One timer for all streams: a comment keeps proxies from timing out, and an idle live stream
+    // re-reads the log once in case a live message was lost (NATS is at-most-once).
+    this.keepAlive = setInterval(() => this.tick(), this.config.SSE_KEEPALIVE_MS);
+    this.keepAlive.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.keepAlive);
+    for (const s of this.sessions) this.close(s, true);
+  }
+
+  get openStreams(): number {
+    return this.sessions.size;
+  }
+
+  /** Serves one stream request. Errors before the first byte propagate (404 etc.); after it, the stream just ends. */
+  async serve(jobId: string, after: number, req: Request, res: Response): Promise<void> {
+    const ctx = RequestContextStore.current() ?? { correlationId: RequestContextStore.correlationId() };
+    let session: StreamSession | undefined;
+    const stopListening = await this.liveEvents.listen(jobId, (e) => session?.deliver(e));
+    let handedOff = false;
+    try {
+      const first = await this.page(ctx, jobId, after);
+      if (first.events.length === 0 && isTerminal(first.status)) {
+        res.status(204).end(); // finished and nothing left: EventSource stops reconnecting
+        return;
+      }
+      session = new StreamSession(jobId, ctx, after, res, this);
+      const s = session;
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+        'Content-Encoding': 'identity',
+      });
+      res.flushHeaders();
+      res.write(retryFrame(this.config.SSE_RETRY_MS));
+      this.sessions.add(s);
+      handedOff = true;
+      req.on('close', () => {
+        stopListening();
+        this.sessions.delete(s);
+        s.closed = true;
+      });
+
+      await this.replay(s, first);
+      if (s.closed) return;
+      if (s.finished) return this.close(s, false);
+      res.write(LIVE_MODE_FRAME);
+      s.live = true;
+      await s.pump();
+    } catch (err) {
+      if (!handedOff) throw err;
+      if (session) this.fail(session, err);
+    } finally {
+      if (!handedOff) stopListening();
+    }
+  }
+
+  /** Sends everything in the log after the session's position, page by page, honouring backpressure. */
+  private async replay(s: StreamSession, first: EventsPage): Promise<void> {
+    let page: EventsPage | null = first;
+    while (page && !s.closed) {
+      for (const e of page.events) s.send(e);
+      if (s.finished || page.events.length === 0 || s.lastSent >= page.last_seq) return;
+      if (s.res.writableNeedDrain) await new Promise((resolve) => s.res.once('drain', resolve).once('close', resolve));
+      page = await this.page(s.ctx, s.jobId, s.lastSent);
+    }
+  }
+
+  /** Fills a gap up to `upTo` from the log. */
+  async catchUp(s: StreamSession, upTo: number): Promise<void> {
+    while (!s.closed && !s.finished && s.lastSent < upTo) {
+      const page = await this.page(s.ctx, s.jobId, s.lastSent, Math.min(PAGE, upTo - s.lastSent));
+      if (page.events.length === 0) return;
+      for (const e of page.events) if (e.seq <= upTo) s.send(e);
+    }
+  }
+
+  overBuffer(s: StreamSession): boolean {
+    return s.res.writableLength > this.config.SSE_MAX_BUFFER_BYTES;
+  }
+
+  close(s: StreamSession, abrupt: boolean): void {
+    if (s.closed) return;
+    s.closed = true;
+    this.sessions.delete(s);
+    if (abrupt) s.res.destroy();
+    else s.res.end();
+  }
+
+  fail(s: StreamSession, err: unknown): void {
+    this.logger.warn(`stream ${s.jobId} ended: ${(err as Error)?.message ?? err}`);
+    this.close(s, true); // the client reconnects with Last-Event-ID and loses nothing
+  }
+
+  private page(ctx: RequestContext, jobId: string, after: number, limit = PAGE): Promise<EventsPage> {
+    return RequestContextStore.run(ctx, () => this.bus.request(Subjects.jobs.events, { job_id: jobId, after, limit }));
+  }
+
+  private tick(): void {
+    const idleBefore = Date.now() - this.config.SSE_KEEPALIVE_MS;
+    for (const s of this.sessions) {
+      if (s.closed) continue;
+      s.res.write(KEEPALIVE_FRAME);
+      if (this.overBuffer(s)) {
+        this.close(s, true);
+        continue;
+      }
+      if (s.live && s.lastActivity < idleBefore) {
+        s.lastActivity = Date.now();
+        this.resync(s).catch((err: unknown) => this.fail(s, err));
+      }
+    }
+  }
+
+  private async resync(s: StreamSession): Promise<void> {
+    const page = await this.page(s.ctx, s.jobId, s.lastSent);
+    for (const e of page.events) s.deliver(e);
+  }
+}

@@ -1,0 +1,93 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UnprocessableEntityException } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { JOB_ID_PATTERN, SubmitJobDto, Subjects } from '@platform/contracts';
+import { Bus } from '@platform/runtime';
+import { JobStream } from './job-stream';
+import { parseEventId } from './sse';
+
+function jobId(id: string): string {
+  // Anything else cannot exist; answering 404 here saves a round trip and keeps odd ids off NATS subjects.
+  if (!JOB_ID_PATTERN.test(id)) throw new JobNotFound(id);
+  return id;
+}
+
+/** A job id that cannot exist; answered 404 like any unknown job. */
+class JobNotFound extends Error {}
+
+/** Seed 000's Async Job API. Thin: validation here, the job engine in job-runner. */
+@ApiTags('jobs')
+@Controller('v1/jobs/async')
+export class JobsController {
+  constructor(
+    private readonly bus: Bus,
+    private readonly stream: JobStream,
+  ) {}
+
+  @Get('agents')
+  @ApiOperation({ summary: 'List available agent types' })
+  agents() {
+    return this.bus.request(Subjects.jobs.agents, {});
+  }
+
+  @Post('submit')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Submit a new job' })
+  @ApiBody({ type: SubmitJobDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body returns the original job; a different body is 409' })
+  submit(@Body() body: SubmitJobDto, @Headers('idempotency-key') idempotencyKey?: string) {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      throw new UnprocessableEntityException({ detail: 'Idempotency-Key must be 1-200 printable ASCII characters' });
+    }
+    return this.bus.request(Subjects.jobs.submit, { ...body, idempotency_key: idempotencyKey });
+  }
+
+  @Get('job/:id')
+  @ApiOperation({ summary: 'Get job status' })
+  get(@Param('id') id: string) {
+    return this.bus.request(Subjects.jobs.get, { job_id: jobId(id) });
+  }
+
+  @Post('job/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued or running job (409 if it already finished)' })
+  cancel(@Param('id') id: string) {
+    return this.bus.request(Subjects.jobs.cancel, { job_id: jobId(id) });
+  }
+
+  @Get('job/:id/state')
+  @ApiOperation({ summary: 'Current UI state folded from the event log' })
+  state(@Param('id') id: string) {
+    return this.bus.request(Subjects.jobs.state, { job_id: jobId(id) });
+  }
+
+  @Get('job/:id/report')
+  @ApiOperation({ summary: 'Final report' })
+  report(@Param('id') id: string) {
+    return this.bus.request(Subjects.jobs.report, { job_id: jobId(id) });
+  }
+
+  @Get('job/:id/stream')
+  @ApiOperation({ summary: 'SSE stream from the beginning (or from Last-Event-ID)' })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
+  streamFromStart(@Param('id') id: string, @Headers('last-event-id') lastEventId: string | undefined, @Req() req: Request, @Res() res: Response) {
+    return this.serve(id, undefined, lastEventId, req, res);
+  }
+
+  @Get('job/:id/stream/:last_event_id')
+  @ApiOperation({ summary: 'SSE stream of the events after last_event_id' })
+  @ApiProduces('text/event-stream')
+  @ApiParam({ name: 'last_event_id', type: Number })
+  streamFrom(@Param('id') id: string, @Param('last_event_id') fromPath: string, @Req() req: Request, @Res() res: Response) {
+    return this.serve(id, fromPath, undefined, req, res);
+  }
+
+  private serve(id: string, fromPath: string | undefined, fromHeader: string | undefined, req: Request, res: Response) {
+    const after = parseEventId(fromPath) ?? parseEventId(fromHeader) ?? 0;
+    if (Number.isNaN(after)) throw new UnprocessableEntityException({ detail: 'last_event_id must be a non-negative integer' });
+    return this.stream.serve(jobId(id), after, req, res);
+  }
+}
+
+export { JobNotFound };

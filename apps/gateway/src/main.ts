@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { bootstrapService, loadConfig, runCli } from '@platform/runtime';
+import { AppModule } from './app.module';
+import { GatewayConfig } from './config';
+import { HttpErrorsFilter } from './http/http-errors.filter';
+import { httpValidationPipe } from './http/validation';
+import { mountOpenApi } from './openapi';
+
+void runCli(async () => {
+  const config = loadConfig(GatewayConfig);
+  await bootstrapService({
+    service: 'gateway',
+    module: AppModule.forRoot(config),
+    port: config.PORT,
+    natsUrl: config.NATS_URL,
+    configure: (app) => {
+      const express = app as NestExpressApplication;
+      express.set('trust proxy', 'loopback, linklocal, uniquelocal');
+      express.disable('x-powered-by');
+      express.useBodyParser('json', { limit: config.JSON_BODY_LIMIT_BYTES });
+      app.useGlobalPipes(httpValidationPipe());
+      app.useGlobalFilters(new HttpErrorsFilter());
+      mountOpenApi(app);
+    },
+  });
+});

@@ -1,0 +1,10 @@
+import type { ServiceDatabase } from '@platform/runtime';
+import { JobEntity } from './jobs/job.entity';
+import { CreateJobs1732300000000 } from './migrations/1732300000000-create-jobs';
+
+/** The job_runner schema: jobs and their append-only event log. Owned by job-runner alone. */
+export const database: ServiceDatabase = {
+  schema: 'job_runner',
+  entities: [JobEntity],
+  migrations: [CreateJobs1732300000000],
+};

@@ -1,0 +1,37 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import type { Queue } from 'bull';
+
+export const JOBS_QUEUE = 'jobs';
+
+export interface QueuedJob {
+  job_id: string;
+}
+
+/** The Bull queue that hands jobs to workers. The Bull job id is the job id, so adding twice is harmless. */
+@Injectable()
+export class JobQueue {
+  constructor(@InjectQueue(JOBS_QUEUE) readonly queue: Queue<QueuedJob>) {}
+
+  async enqueue(jobId: string): Promise<void> {
+    await this.queue.add({ job_id: jobId }, { jobId, removeOnComplete: true, removeOnFail: 1000, attempts: 1 });
+  }
+
+  /** Removes a job that no worker holds yet. Returns false when it is locked by a worker (or gone). */
+  async removeWaiting(jobId: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The queue's view of a job: waiting, active, delayed, failed…, or null when Bull has no entry. */
+  async stateOf(jobId: string): Promise<string | null> {
+    const job = await this.queue.getJob(jobId);
+    return job ? await job.getState() : null;
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { EventLog } from './event-log';
+import { JobQueue } from './job-queue';
+import { JobStore } from './job.store';
+import { JobRunnerConfig } from '../config';
+
+/** Advisory-lock key: only the replica holding it sweeps, the others skip that round. */
+const SWEEP_LOCK = 0x6a6f6273; // "jobs"
+const LIVE_QUEUE_STATES = new Set(['waiting', 'active', 'delayed', 'paused']);
+
+/**
+ * Deletes expired jobs (events go by cascade) and repairs jobs the queue lost track of: a submitted
+ * job with no queue entry is re-queued; a running job whose queue entry is gone is re-queued while
+ * attempts remain, else failed. Nothing stays `running` forever.
+ */
+@Injectable()
+export class JobSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobSweeper.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly store: JobStore,
+    private readonly queue: JobQueue,
+    private readonly log: EventLog,
+    @Inject(JobRunnerConfig) private readonly config: JobRunnerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.sweep().catch((err: Error) => this.logger.warn(`sweep failed: ${err.message}`)).finally(() => (this.running = undefined));
+    }, this.config.JOB_SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One sweep; returns what it did (for tests and logs), or null when another replica holds the lock. */
+  async sweep(): Promise<{ deleted: number; requeued: number; failed: number } | null> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK])) as { locked: boolean }[];
+      if (!locked) return null;
+      try {
+        return await this.sweepLocked();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async sweepLocked() {
+    let deleted = 0;
+    for (let n = -1; n !== 0; deleted += n) n = await this.store.deleteExpired(1000);
+    let requeued = 0;
+    let failed = 0;
+    for (const job of await this.store.findQuiet('submitted', this.config.JOB_STUCK_AFTER_MS, 500)) {
+      if (await this.requeueIfLost(job.id)) requeued++;
+    }
+    // A running job writes at least its status on every attempt; quiet for longer than a lock period means "maybe lost".
+    for (const job of await this.store.findQuiet('running', this.config.JOB_LOCK_MS * 2, 500)) {
+      const state = await this.queue.stateOf(job.id);
+      if (state && LIVE_QUEUE_STATES.has(state)) continue;
+      if (job.attempt >= this.config.JOB_MAX_ATTEMPTS) {
+        if (await this.log.transition({ jobId: job.id, from: ['running'], to: 'failure', error: `Job failed: worker lost ${job.attempt} times` })) failed++;
+      } else if (await this.requeueIfLost(job.id)) requeued++;
+    }
+    if (deleted || requeued || failed) this.logger.log(`sweep: deleted ${deleted} expired, re-queued ${requeued}, failed ${failed}`);
+    return { deleted, requeued, failed };
+  }
+
+  private async requeueIfLost(jobId: string): Promise<boolean> {
+    const state = await this.queue.stateOf(jobId);
+    if (state && LIVE_QUEUE_STATES.has(state)) return false;
+    if (state) await this.queue.removeWaiting(jobId); // a finished Bull entry would block re-adding the same id
+    await this.queue.enqueue(jobId);
+    return true;
+  }
+}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { JobEvent } from '@platform/contracts';
+import { JobEntity, type JobOptions } from './job.entity';
+
+export interface NewJob {
+  id: string;
+  owner: string;
+  agent_type: string;
+  input: string;
+  options: JobOptions;
+  expiry_seconds: number;
+  idempotency_key: string | null;
+  request_hash: string;
+}
+
+/** Jobs table access. Every read a caller can trigger is scoped to its owner and hides expired jobs. */
+@Injectable()
+export class JobStore {
+  constructor(@InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>) {}
+
+  /** Inserts the job and its first `job.status: submitted` event; null when the id or idempotency key is taken. */
+  async create(job: NewJob): Promise<JobEvent | null> {
+    const rows: { ts: Date }[] = await this.jobs.query(
+      `WITH j AS (
+         INSERT INTO job_runner.jobs (id, owner, agent_type, input, options, status, expiry_seconds, idempotency_key, request_hash, last_seq)
+         VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, 1)
+         ON CONFLICT DO NOTHING
+         RETURNING id, created_at
+       )
+       INSERT INTO job_runner.job_events (job_id, seq, type, ts, data)
+       SELECT id, 1, 'job.status', created_at, '{"status":"submitted"}'::jsonb FROM j
+       RETURNING ts`,
+      [job.id, job.owner, job.agent_type, job.input, JSON.stringify(job.options), job.expiry_seconds, job.idempotency_key, job.request_hash],
+    );
+    if (rows.length === 0) return null;
+    return { seq: 1, type: 'job.status', timestamp: new Date(rows[0].ts).toISOString(), data: { status: 'submitted' } };
+  }
+
+  findOwned(id: string, owner: string): Promise<JobEntity | null> {
+    return this.live().andWhere('j.id = :id AND j.owner = :owner', { id, owner }).getOne();
+  }
+
+  findById(id: string): Promise<JobEntity | null> {
+    return this.live().andWhere('j.id = :id', { id }).getOne();
+  }
+
+  findByIdempotencyKey(owner: string, key: string): Promise<JobEntity | null> {
+    return this.live().andWhere('j.owner = :owner AND j.idempotency_key = :key', { owner, key }).getOne();
+  }
+
+  /** Whether the id exists at all (any owner, expired or not): a taken id is a conflict, not a fresh job. */
+  async exists(id: string): Promise<boolean> {
+    return (await this.jobs.count({ where: { id } })) > 0;
+  }
+
+  countActive(owner: string): Promise<number> {
+    return this.jobs.createQueryBuilder('j').where("j.owner = :owner AND j.status IN ('submitted','running')", { owner }).getCount();
+  }
+
+  /** Deletes up to `limit` expired jobs (their events go with them by cascade). */
+  async deleteExpired(limit: number): Promise<number> {
+    const rows: unknown[] = await this.jobs.query(
+      `DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1) RETURNING id`,
+      [limit],
+    );
+    return rows.length;
+  }
+
+  /** Unfinished jobs whose row has not moved for `olderThanMs`: candidates for the stuck-job check. */
+  findQuiet(status: 'submitted' | 'running', olderThanMs: number, limit: number): Promise<JobEntity[]> {
+    return this.jobs
+      .createQueryBuilder('j')
+      .where('j.status = :status', { status })
+      .andWhere(`j.updated_at < now() - make_interval(secs => :secs)`, { secs: olderThanMs / 1000 })
+      .orderBy('j.updated_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  private live() {
+    return this.jobs.createQueryBuilder('j').where('(j.expires_at IS NULL OR j.expires_at > now())');
+  }
+}

@@ -1,0 +1,159 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  DEFAULT_EXPIRY_SECONDS,
+  ErrorCode,
+  isTerminal,
+  ownerOf,
+  type CancelJobReply,
+  type EventsPage,
+  type JobReportView,
+  type JobStateView,
+  type JobView,
+  type Principal,
+  type SubmitJobCommand,
+  type SubmitJobReply,
+} from '@platform/contracts';
+import { AgentRegistry } from '@platform/agent-registry';
+import { rpcError } from '@platform/runtime';
+import { ActiveRuns } from './active-runs';
+import { EventLog } from './event-log';
+import type { JobEntity } from './job.entity';
+import { JobQueue } from './job-queue';
+import { JobStore } from './job.store';
+import { projectState } from './state.projection';
+import { JobRunnerConfig } from '../config';
+
+const PAGE_BYTES = 768 * 1024;
+
+/** Job commands and queries, as answered over NATS. Ownership is enforced here, in the owning service. */
+@Injectable()
+export class JobsService {
+  private readonly logger = new Logger(JobsService.name);
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly log: EventLog,
+    private readonly queue: JobQueue,
+    private readonly registry: AgentRegistry,
+    private readonly runs: ActiveRuns,
+    @Inject(JobRunnerConfig) private readonly config: JobRunnerConfig,
+  ) {}
+
+  agents() {
+    return { agents: this.registry.list() };
+  }
+
+  async submit(cmd: SubmitJobCommand, principal: Principal): Promise<SubmitJobReply> {
+    if (!this.registry.has(cmd.agent_type)) {
+      throw rpcError(ErrorCode.INVALID_REQUEST, `Unknown agent_type '${cmd.agent_type}'`, { known: this.registry.list().map((a) => a.agent_type) }, 400);
+    }
+    const owner = ownerOf(principal);
+    const requestHash = hashSubmission(cmd);
+    if (cmd.idempotency_key) {
+      const prior = await this.store.findByIdempotencyKey(owner, cmd.idempotency_key);
+      if (prior) return this.replayIdempotent(prior, requestHash);
+    }
+    if (this.config.MAX_ACTIVE_JOBS_PER_CALLER > 0 && (await this.store.countActive(owner)) >= this.config.MAX_ACTIVE_JOBS_PER_CALLER) {
+      throw rpcError(ErrorCode.RATE_LIMIT_EXCEEDED, `Too many active jobs (limit ${this.config.MAX_ACTIVE_JOBS_PER_CALLER})`);
+    }
+    const id = cmd.job_id ?? randomUUID();
+    const created = await this.store.create({
+      id,
+      owner,
+      agent_type: cmd.agent_type,
+      input: cmd.input,
+      options: { collections: cmd.collections, principal },
+      expiry_seconds: cmd.expiry_seconds ?? DEFAULT_EXPIRY_SECONDS,
+      idempotency_key: cmd.idempotency_key ?? null,
+      request_hash: requestHash,
+    });
+    if (!created) {
+      if (cmd.idempotency_key) {
+        const prior = await this.store.findByIdempotencyKey(owner, cmd.idempotency_key);
+        if (prior) return this.replayIdempotent(prior, requestHash);
+      }
+      throw rpcError(ErrorCode.CONFLICT, `Job '${id}' already exists`);
+    }
+    try {
+      await this.queue.enqueue(id);
+    } catch (err) {
+      // The job is durable; the sweeper re-queues submitted jobs that have no queue entry.
+      this.logger.error(`enqueue of ${id} failed, the sweeper will retry: ${(err as Error).message}`);
+    }
+    return { job_id: id, status: 'submitted', agent_type: cmd.agent_type };
+  }
+
+  async get(id: string, principal: Principal): Promise<JobView> {
+    return toView(await this.owned(id, principal));
+  }
+
+  async report(id: string, principal: Principal): Promise<JobReportView> {
+    const job = await this.owned(id, principal);
+    return { job_id: job.id, has_report: job.report !== null, report: job.report };
+  }
+
+  async state(id: string, principal: Principal): Promise<JobStateView> {
+    const job = await this.owned(id, principal);
+    const events = await this.log.read(job.id, 0, 1_000_000);
+    return { job_id: job.id, status: job.status, state: { ...projectState(events) } };
+  }
+
+  async events(id: string, after: number, limit: number, principal: Principal): Promise<EventsPage> {
+    const job = await this.owned(id, principal);
+    const events = await this.log.read(job.id, after, limit);
+    // Keep the reply under the NATS payload limit; the caller asks again from the last seq it got.
+    let bytes = 0;
+    let cut = events.length;
+    for (let i = 0; i < events.length; i++) {
+      bytes += Buffer.byteLength(JSON.stringify(events[i]));
+      if (bytes > PAGE_BYTES && i > 0) {
+        cut = i;
+        break;
+      }
+    }
+    return { job_id: job.id, status: job.status, events: events.slice(0, cut), last_seq: job.last_seq };
+  }
+
+  async cancel(id: string, principal: Principal): Promise<CancelJobReply> {
+    const job = await this.owned(id, principal);
+    if (job.status === 'interrupted') return { job_id: id, status: 'interrupted' };
+    if (isTerminal(job.status)) throw rpcError(ErrorCode.CONFLICT, `Job '${id}' already finished with status '${job.status}'`);
+    // One atomic step decides the outcome, whether the job is still queued or already running.
+    const done = await this.log.transition({ jobId: id, from: ['submitted', 'running'], to: 'interrupted', error: 'Cancelled by request' });
+    if (!done) return this.cancel(id, principal); // it changed under us: answer from its new state
+    if (job.status === 'submitted') await this.queue.removeWaiting(id);
+    await this.runs.requestAbort(id);
+    return { job_id: id, status: 'interrupted' };
+  }
+
+  private async owned(id: string, principal: Principal): Promise<JobEntity> {
+    const job = await this.store.findOwned(id, ownerOf(principal));
+    if (!job) throw rpcError(ErrorCode.NOT_FOUND, `Job '${id}' not found`);
+    return job;
+  }
+
+  private replayIdempotent(prior: JobEntity, requestHash: string): SubmitJobReply {
+    if (prior.request_hash !== requestHash) {
+      throw rpcError(ErrorCode.CONFLICT, 'Idempotency-Key was already used with a different request body');
+    }
+    return { job_id: prior.id, status: 'submitted', agent_type: prior.agent_type };
+  }
+}
+
+export function hashSubmission(cmd: SubmitJobCommand): string {
+  const canonical = JSON.stringify([cmd.agent_type, cmd.input, cmd.job_id ?? null, cmd.expiry_seconds ?? null, cmd.collections ?? null]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+export function toView(job: JobEntity): JobView {
+  return {
+    job_id: job.id,
+    agent_type: job.agent_type,
+    status: job.status,
+    error: job.error,
+    created_at: job.created_at.toISOString(),
+    updated_at: job.updated_at.toISOString(),
+    expires_at: job.expires_at ? job.expires_at.toISOString() : null,
+  };
+}

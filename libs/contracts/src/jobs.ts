@@ -1,0 +1,104 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import type { JobEvent, JobStatus } from './events';
+
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const MIN_EXPIRY_SECONDS = 600;
+export const MAX_EXPIRY_SECONDS = 604_800;
+export const DEFAULT_EXPIRY_SECONDS = 86_400;
+
+/** `POST /v1/jobs/async/submit` body, validated at the gateway and again in job-runner. */
+export class SubmitJobDto {
+  @IsString() @Length(1, 64)
+  agent_type: string;
+
+  @IsString() @MinLength(1) @MaxLength(200_000)
+  input: string;
+
+  @IsOptional() @IsString() @Matches(JOB_ID_PATTERN, { message: 'job_id must match ^[A-Za-z0-9_-]{1,64}$' })
+  job_id?: string;
+
+  @IsOptional() @IsInt() @Min(MIN_EXPIRY_SECONDS) @Max(MAX_EXPIRY_SECONDS)
+  expiry_seconds?: number;
+
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @Length(1, 63, { each: true })
+  collections?: string[];
+}
+
+/** job-runner's view of a submission: the body plus what the gateway knows about the request. */
+export class SubmitJobCommand extends SubmitJobDto {
+  @IsOptional() @IsString() @Length(1, 200)
+  idempotency_key?: string;
+}
+
+export class JobRef {
+  @IsString() @Matches(JOB_ID_PATTERN)
+  job_id: string;
+}
+
+export class ReadEventsQuery extends JobRef {
+  /** Return events with seq > after. */
+  @Type(() => Number) @IsInt() @Min(0)
+  after: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(5000)
+  limit?: number;
+}
+
+export interface SubmitJobReply {
+  job_id: string;
+  status: 'submitted';
+  agent_type: string;
+}
+
+export interface JobView {
+  job_id: string;
+  agent_type: string;
+  status: JobStatus;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+}
+
+export interface JobReportView {
+  job_id: string;
+  has_report: boolean;
+  report: string | null;
+}
+
+export interface JobStateView {
+  job_id: string;
+  status: JobStatus;
+  state: Record<string, unknown>;
+}
+
+export interface CancelJobReply {
+  job_id: string;
+  status: JobStatus;
+}
+
+export interface EventsPage {
+  job_id: string;
+  status: JobStatus;
+  events: JobEvent[];
+  /** The highest seq written so far; more to fetch when the last returned event is below it. */
+  last_seq: number;
+}
+
+export interface AgentInfo {
+  agent_type: string;
+  description: string;
+}

@@ -1,0 +1,57 @@
+import { type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { Logger } from 'nestjs-pino';
+import { natsConnectionOptions } from './bus.module';
+import { RpcContextInterceptor, RpcErrorFilter, rpcValidationPipe } from './rpc';
+
+export interface ServiceBootstrap {
+  service: string;
+  module: Type<unknown> | DynamicModule;
+  port: number;
+  natsUrl: string;
+  /** Listen for NATS requests as this queue group, so replicas share the work. */
+  queue?: string;
+  /** Called after the HTTP server listens (e.g. to print where). */
+  configure?: (app: INestApplication) => void | Promise<void>;
+}
+
+/**
+ * Starts a service: JSON logger, NATS responders in the service's queue group with validation and
+ * typed error replies, the HTTP server for probes (and, on the gateway, the API), and shutdown hooks
+ * so SIGTERM drains work instead of dropping it.
+ */
+export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApplication> {
+  const app = await NestFactory.create(opts.module, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  if (opts.configure) await opts.configure(app);
+  if (opts.queue) {
+    const ms = app.connectMicroservice<MicroserviceOptions>(
+      { transport: Transport.NATS, options: { ...natsConnectionOptions(opts.natsUrl, opts.service), queue: opts.queue } },
+      { inheritAppConfig: false },
+    );
+    ms.useGlobalPipes(rpcValidationPipe());
+    ms.useGlobalFilters(new RpcErrorFilter());
+    ms.useGlobalInterceptors(new RpcContextInterceptor());
+    await app.startAllMicroservices();
+  }
+  await app.listen(opts.port, process.env.HOST ?? '0.0.0.0');
+  return app;
+}
+
+/** `node main.js migrate` applies migrations and exits; anything else starts the service. */
+export async function runCli(main: () => Promise<unknown>, migrate?: () => Promise<string[]>): Promise<void> {
+  try {
+    if (process.argv[2] === 'migrate') {
+      if (!migrate) return;
+      const applied = await migrate();
+      console.log(JSON.stringify({ level: 'info', message: 'migrations applied', applied }));
+      process.exit(0);
+    }
+    await main();
+  } catch (err) {
+    console.error(JSON.stringify({ level: 'fatal', message: (err as Error).message }));
+    process.exit(1);
+  }
+}

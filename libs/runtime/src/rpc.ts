@@ -1,0 +1,93 @@
+import {
+  ArgumentsHost,
+  Catch,
+  type CallHandler,
+  createParamDecorator,
+  type ExceptionFilter,
+  type ExecutionContext,
+  HttpException,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
+import { NatsContext, RpcException } from '@nestjs/microservices';
+import { ANONYMOUS, ErrorCode, Headers, isRemoteErrorBody, remoteError, type Principal, type RemoteErrorBody } from '@platform/contracts';
+import { Observable, throwError } from 'rxjs';
+import { RemoteError } from './remote-error';
+import { RequestContextStore } from './request-context';
+
+export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix ? prefix + '.' : ''}${m}` : `${path}: ${m}`));
+    return [...own, ...describeValidationErrors(e.children ?? [], path)];
+  });
+}
+
+/** Validates every inbound message against its contract class before a handler sees it. */
+export function rpcValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) =>
+      new RpcException(remoteError(ErrorCode.INVALID_REQUEST, 'Invalid message', describeValidationErrors(errors))),
+  });
+}
+
+/** Every failure becomes a typed `RemoteErrorBody` reply; nothing a sender does can crash the handler. */
+@Catch()
+export class RpcErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Rpc');
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => this.toBody(exception));
+  }
+  private toBody(exception: unknown): RemoteErrorBody {
+    if (exception instanceof RpcException) {
+      const e = exception.getError();
+      if (isRemoteErrorBody(e)) return e;
+    }
+    if (exception instanceof RemoteError) return exception.body;
+    if (exception instanceof HttpException) {
+      return { code: ErrorCode.INVALID_REQUEST, status: exception.getStatus(), message: exception.message };
+    }
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    return remoteError(ErrorCode.INTERNAL_ERROR, 'Internal error');
+  }
+}
+
+function principalFrom(raw: string | undefined): Principal {
+  if (!raw) return ANONYMOUS;
+  try {
+    const p = JSON.parse(raw) as Principal;
+    return typeof p?.type === 'string' && typeof p?.sub === 'string' ? p : ANONYMOUS;
+  } catch {
+    return ANONYMOUS;
+  }
+}
+
+/** Restores the caller's correlation id and principal from NATS headers for the handler's duration. */
+@Injectable()
+export class RpcContextInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const nats = context.switchToRpc().getContext<NatsContext>();
+    const h = nats.getHeaders?.();
+    const ctx = {
+      correlationId: h?.get(Headers.correlationId) || RequestContextStore.correlationId(),
+      principal: principalFrom(h?.get(Headers.principal) || undefined),
+    };
+    return new Observable((subscriber) => RequestContextStore.run(ctx, () => next.handle().subscribe(subscriber)));
+  }
+}
+
+/** The principal a message was sent on behalf of (anonymous when none). */
+export const Caller = createParamDecorator((_: unknown, _ctx: ExecutionContext): Principal => {
+  return RequestContextStore.current()?.principal ?? ANONYMOUS;
+});
+
+export function rpcError(code: ErrorCode, message: string, details?: unknown, status?: number): RpcException {
+  return new RpcException(remoteError(code, message, details, status));
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// `npm test [-- <jest args>]`: make the infrastructure reachable (reusing running servers), build
+// the apps that changed, apply migrations, then run Jest in ESM mode with the arguments passed
+// through. The apps are not started here: the e2e suites start what they need on their own ports.
+//
+// The Jest process gets the caller's environment plus DATABASE_URL / NATS_URL / REDIS_URL defaults
+// and STACK_PREPARED=1 (infrastructure ensured, apps built, migrations applied). Exits with Jest's
+// exit code. With CI=true, servers this run started are stopped at the end; otherwise they are left
+// running for the next run (npm run stack:down stops them).
+//
+// `npm test -- --selectProjects unit` skips the preparation (unit tests need no servers), as does
+// TEST_SKIP_PREPARE=1.
+
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, build, ensureInfra, migrate, selectedApps, stackEnv, stopInfra } from './lib/stack.mjs';
+
+const args = process.argv.slice(2);
+const ci = ['1', 'true'].includes((process.env.CI ?? '').toLowerCase());
+
+/** The projects named after --selectProjects (all of them when absent). */
+function selectedProjects(argv) {
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--selectProjects') {
+      while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) out.push(argv[++i]);
+    } else if (argv[i].startsWith('--selectProjects=')) {
+      out.push(...argv[i].slice('--selectProjects='.length).split(','));
+    }
+  }
+  return out;
+}
+
+const projects = selectedProjects(args);
+const unitOnly = projects.length > 0 && projects.every((p) => p === 'unit');
+const prepare = !unitOnly && process.env.TEST_SKIP_PREPARE !== '1';
+
+let started = [];
+let env = stackEnv(process.env);
+
+async function cleanup() {
+  if (ci && started.length) await stopInfra(started).catch((err) => console.error(`[test] stopping servers failed: ${err.message}`));
+}
+
+try {
+  if (prepare) {
+    const t0 = Date.now();
+    const infra = await ensureInfra({ env: process.env });
+    started = infra.started;
+    env = { ...infra.env, STACK_PREPARED: '1' };
+    const apps = selectedApps(env);
+    await build({ apps });
+    await migrate({ env, apps });
+    console.log(`[test] prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+} catch (err) {
+  console.error(`[test] preparation failed: ${err.message}`);
+  started.push(...(err.started ?? []));
+  await cleanup();
+  process.exit(err.exitCode ?? 1);
+}
+
+const jestBin = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
+const child = spawn(process.execPath, ['--experimental-vm-modules', jestBin, '--runInBand', ...args], { cwd: ROOT, env, stdio: 'inherit' });
+
+// Ctrl-C reaches Jest through the terminal; a SIGTERM sent to us alone is passed on.
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    interrupted = true;
+    child.kill(sig);
+  });
+}
+
+const code = await new Promise((resolve) => {
+  child.on('error', (err) => {
+    console.error(`[test] could not run jest: ${err.message}`);
+    resolve(1);
+  });
+  child.on('exit', (c, signal) => resolve(c ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1)));
+});
+await cleanup();
+process.exit(interrupted && code === 0 ? 130 : code);
