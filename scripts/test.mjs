@@ -3,17 +3,23 @@
 // the apps that changed, apply migrations, then run Jest in ESM mode with the arguments passed
 // through. The apps are not started here: the e2e suites start what they need on their own ports.
 //
-// The Jest process gets the caller's environment plus DATABASE_URL / NATS_URL / REDIS_URL defaults
-// and STACK_PREPARED=1 (infrastructure ensured, apps built, migrations applied). Exits with Jest's
-// exit code. With CI=true, servers this run started are stopped at the end; otherwise they are left
-// running for the next run (npm run stack:down stops them).
+// Tests are isolated from a developer's running stack (see testUrls in lib/stack.mjs): database
+// `platform_test` on the same Postgres, Redis db 1, and a separate NATS server on port 14222 (started
+// here when not running), because apps of a running stack on the shared NATS would answer the tests'
+// requests. Migrations are applied to the test database.
+//
+// The Jest process gets the caller's environment with TEST_DATABASE_URL / TEST_NATS_URL /
+// TEST_REDIS_URL (each kept when the caller set it), DATABASE_URL / NATS_URL / REDIS_URL set to those
+// same test values, and STACK_PREPARED=1 (servers ensured, apps built, migrations applied). Exits
+// with Jest's exit code. With CI=true, servers this run started are stopped at the end; otherwise
+// they are left running for the next run (npm run stack:down stops them).
 //
 // `npm test -- --selectProjects unit` skips the preparation (unit tests need no servers), as does
 // TEST_SKIP_PREPARE=1.
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, build, ensureInfra, migrate, selectedApps, stackEnv, stopInfra } from './lib/stack.mjs';
+import { ROOT, build, ensureInfra, migrate, selectedApps, stackEnv, stopInfra, testUrls } from './lib/stack.mjs';
 
 const args = process.argv.slice(2);
 const ci = ['1', 'true'].includes((process.env.CI ?? '').toLowerCase());
@@ -35,8 +41,15 @@ const projects = selectedProjects(args);
 const unitOnly = projects.length > 0 && projects.every((p) => p === 'unit');
 const prepare = !unitOnly && process.env.TEST_SKIP_PREPARE !== '1';
 
+const urls = testUrls(process.env);
+const env = {
+  ...stackEnv(process.env),
+  ...urls,
+  DATABASE_URL: urls.TEST_DATABASE_URL,
+  NATS_URL: urls.TEST_NATS_URL,
+  REDIS_URL: urls.TEST_REDIS_URL,
+};
 let started = [];
-let env = stackEnv(process.env);
 
 async function cleanup() {
   if (ci && started.length) await stopInfra(started).catch((err) => console.error(`[test] stopping servers failed: ${err.message}`));
@@ -45,9 +58,10 @@ async function cleanup() {
 try {
   if (prepare) {
     const t0 = Date.now();
-    const infra = await ensureInfra({ env: process.env });
+    // Postgres and Redis are the stack's (DATABASE_URL / REDIS_URL); NATS is the test one.
+    const infra = await ensureInfra({ env: process.env, only: ['postgres', 'redis', 'nats-test'], databases: [urls.TEST_DATABASE_URL] });
     started = infra.started;
-    env = { ...infra.env, STACK_PREPARED: '1' };
+    env.STACK_PREPARED = '1';
     const apps = selectedApps(env);
     await build({ apps });
     await migrate({ env, apps });

@@ -5,9 +5,9 @@
 // (`npm test`), scripts/build.mjs (`npm run build`) and by the Jest global setup of the e2e tests,
 // which starts extra app processes (a second gateway, a second job-runner…) with startApp().
 //
-// Everything the scripts start is recorded in <STACK_DIR>/pids/<name>.pid and is the only thing
-// stopStack()/stopInfra() ever stop. Servers that already answer on their port are reused and left
-// alone. STACK_DIR defaults to <repo>/.stack (git-ignored).
+// Everything the scripts start is recorded in <STACK_DIR>/pids/<name>.pid, and that is all that
+// down()/stopInfra() ever stop. Servers that already answer on their port are reused and left alone.
+// STACK_DIR defaults to <repo>/.stack (git-ignored).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,8 +31,8 @@ export const LOGS_DIR = path.join(STACK_DIR, 'logs');
 const STAMPS_DIR = path.join(ROOT, 'dist', '.stamps');
 
 /**
- * The four apps, in start order of importance: the port variable each reads, its default port, and
- * whether `main.js migrate` has migrations to apply.
+ * The four apps: the port variable each reads, its default port, and whether `main.js migrate` has
+ * migrations to apply.
  * @type {Readonly<Record<string, {portEnv: string, port: number, migrations: boolean}>>}
  */
 export const APPS = Object.freeze({
@@ -45,8 +45,17 @@ export const APPS = Object.freeze({
 /** All app names. */
 export const APP_NAMES = Object.freeze(Object.keys(APPS));
 
-/** Infrastructure servers the stack can run, in start order. */
+/** Infrastructure servers of the stack (`stack:up`, `infra:up`). */
 export const INFRA_NAMES = Object.freeze(['postgres', 'nats', 'redis']);
+
+/**
+ * Every server the scripts may manage: the stack's three plus `nats-test`, the separate NATS server
+ * `npm test` uses (TEST_NATS_URL) so a developer's running apps never answer a test's requests.
+ */
+export const SERVER_NAMES = Object.freeze(['postgres', 'nats', 'redis', 'nats-test']);
+
+/** Which program a server runs. */
+const serverKind = (name) => (name === 'nats-test' ? 'nats' : name);
 
 /** Defaults applied when the caller's environment leaves these unset (or empty). */
 export const INFRA_DEFAULTS = Object.freeze({
@@ -311,6 +320,42 @@ function run(command, args, { env = process.env, cwd = ROOT, echo = false } = {}
   });
 }
 
+/** Run `fn` holding `<STACK_DIR>/<name>.lock` (waits while a live process holds it; stale locks are taken over). */
+async function withLock(name, fn, timeoutMs = 180_000) {
+  const file = path.join(STACK_DIR, `${name}.lock`);
+  fs.mkdirSync(STACK_DIR, { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    const holder = readPid(file);
+    let age;
+    try {
+      age = Date.now() - fs.statSync(file).mtimeMs;
+    } catch {
+      continue; // just released
+    }
+    if ((holder !== null && !isAlive(holder)) || (holder === null && age > 5000)) {
+      removeFile(file); // stale: its holder is gone
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${file} is held by pid ${holder} for more than ${timeoutMs} ms; remove it if that process is stuck`);
+    if (!told) log(`waiting for pid ${holder}, which holds ${shown(file)}`);
+    told = true;
+    await sleep(200);
+  }
+  try {
+    return await fn();
+  } finally {
+    removeFile(file);
+  }
+}
+
 // ───────────────────────────── ports ─────────────────────────────
 
 /**
@@ -381,7 +426,7 @@ export async function waitPort(port, { host = '127.0.0.1', timeoutMs = 30_000, n
  */
 export async function waitHttp(url, timeoutMs = 30_000, { status = 200, intervalMs = 250, pid } = {}) {
   const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
+  let last;
   for (;;) {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
@@ -524,6 +569,38 @@ function infraSpecs(env) {
     postgres: { name: 'postgres', ...pg, url: e.DATABASE_URL },
     nats: { name: 'nats', ...endpoint('NATS_URL', e.NATS_URL, 4222), url: e.NATS_URL },
     redis: { name: 'redis', ...endpoint('REDIS_URL', e.REDIS_URL, 6379), url: e.REDIS_URL },
+    'nats-test': { name: 'nats-test', ...endpoint('TEST_NATS_URL', testUrls(e).TEST_NATS_URL, 14222), url: testUrls(e).TEST_NATS_URL },
+  };
+}
+
+/**
+ * Where tests run, isolated from a developer's running stack: each TEST_* variable the caller set,
+ * else derived from the stack's URLs — database `<name>_test` on the same Postgres, the next Redis
+ * db number (db 1 by default), and a separate NATS server on the NATS port + 10000 (14222).
+ * @param {NodeJS.ProcessEnv} [env=process.env]
+ * @returns {{TEST_DATABASE_URL: string, TEST_NATS_URL: string, TEST_REDIS_URL: string}}
+ */
+export function testUrls(env = process.env) {
+  const e = stackEnv(env);
+  const pick = (name, derive) => (env[name] ? env[name] : derive());
+  return {
+    TEST_DATABASE_URL: pick('TEST_DATABASE_URL', () => {
+      const u = new URL(e.DATABASE_URL);
+      const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres';
+      u.pathname = `/${encodeURIComponent(`${db}_test`)}`;
+      return u.toString();
+    }),
+    TEST_NATS_URL: pick('TEST_NATS_URL', () => {
+      const u = new URL(e.NATS_URL);
+      u.port = String(Number(u.port || 4222) + 10000);
+      return u.toString().replace(/\/$/, '');
+    }),
+    TEST_REDIS_URL: pick('TEST_REDIS_URL', () => {
+      const u = new URL(e.REDIS_URL);
+      const db = Number(u.pathname.replace(/^\//, '') || 0);
+      u.pathname = `/${(db + 1) % 16}`;
+      return u.toString();
+    }),
   };
 }
 
@@ -534,13 +611,21 @@ function infraSpecs(env) {
  * says what to install), it is started detached with its log in `<STACK_DIR>/logs/<name>.log` and
  * pid in `<STACK_DIR>/pids/<name>.pid`, and we wait for it. For Postgres, the role and database of
  * DATABASE_URL are created when missing.
- * @param {{env?: NodeJS.ProcessEnv, only?: string[]}} [opts] `only` limits to some of 'postgres', 'nats', 'redis'
+ * @param {{env?: NodeJS.ProcessEnv, only?: string[], databases?: string[]}} [opts]
+ *   `only`: which of SERVER_NAMES (default the stack's three; 'nats-test' is the test NATS at
+ *   TEST_NATS_URL, see testUrls); `databases`: further postgres:// URLs whose database must exist
+ *   (created over TCP with that URL's credentials; the stack's role has CREATEDB)
  * @returns {Promise<{env: Record<string, string>, started: string[], reused: string[]}>}
  *   `env` = stackEnv(env); `started` = servers this call started (stop them with stopInfra(started))
  */
-export async function ensureInfra({ env = process.env, only = INFRA_NAMES } = {}) {
+export async function ensureInfra(opts = {}) {
+  // Two scripts starting the same servers at once (npm test while stack:up runs) take turns.
+  return withLock('infra', () => ensureInfraLocked(opts));
+}
+
+async function ensureInfraLocked({ env = process.env, only = INFRA_NAMES, databases = [] } = {}) {
   const specs = infraSpecs(env);
-  const names = INFRA_NAMES.filter((n) => only.includes(n));
+  const names = SERVER_NAMES.filter((n) => only.includes(n));
   const open = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await portOpen(specs[n].port, specs[n].host)])));
 
   const toStart = names.filter((n) => !open[n]);
@@ -551,14 +636,14 @@ export async function ensureInfra({ env = process.env, only = INFRA_NAMES } = {}
     );
   }
   let bins = findBinaries();
-  const missing = toStart.filter((n) => !bins[n]);
+  const missing = [...new Set(toStart.map(serverKind).filter((k) => !bins[k]))];
   if (missing.length) {
     installPackages(missing);
     bins = findBinaries();
-    const still = missing.filter((n) => !bins[n]);
+    const still = missing.filter((k) => !bins[k]);
     if (still.length) throw new Error(`still no binaries for ${still.join(', ')} after apt-get install`);
     // A package's post-install may have started a server of its own on the port: reuse it then.
-    for (const n of missing) open[n] = await portOpen(specs[n].port, specs[n].host);
+    for (const n of toStart) open[n] = await portOpen(specs[n].port, specs[n].host);
   }
 
   const starters = { postgres: startPostgres, nats: startNats, redis: startRedis };
@@ -569,7 +654,7 @@ export async function ensureInfra({ env = process.env, only = INFRA_NAMES } = {}
       const spec = specs[n];
       if (open[n]) {
         if (n === 'postgres') await checkPostgres(spec, bins.postgres);
-        if (n === 'nats') await checkNats(spec);
+        if (serverKind(n) === 'nats') await checkNats(spec);
         const pid = readPid(n);
         const ours = pid !== null && isAlive(pid) ? `started earlier by the stack, pid ${pid}` : 'not managed by the stack';
         log(`${n}: reusing ${spec.host}:${spec.port} (already running; ${ours})`);
@@ -577,11 +662,20 @@ export async function ensureInfra({ env = process.env, only = INFRA_NAMES } = {}
         return;
       }
       const t0 = Date.now();
-      const pid = await starters[n](spec, bins[n]);
+      const pid = await starters[serverKind(n)](spec, bins[serverKind(n)]);
       started.push(n);
       log(`${n}: started on ${spec.host}:${spec.port} (pid ${pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }),
   );
+  if (names.includes('postgres') && !results[names.indexOf('postgres')].reason) {
+    for (const url of databases) {
+      try {
+        await ensureDatabase(url);
+      } catch (err) {
+        results.push({ status: 'rejected', reason: err });
+      }
+    }
+  }
   const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (failures.length) {
     const err = new Error(failures.map((f) => f.message).join('\n'));
@@ -683,10 +777,14 @@ function provisionPostgres(spec, binDir, socketDir) {
 }
 
 /** Try to log in with DATABASE_URL. Resolves null on success, else the error. */
+function loadPg() {
+  return createRequire(path.join(ROOT, 'package.json'))('pg');
+}
+
 async function pgLogin(url) {
   let pg;
   try {
-    pg = createRequire(path.join(ROOT, 'package.json'))('pg');
+    pg = loadPg();
   } catch {
     return undefined; // `pg` not installed yet: cannot check
   }
@@ -699,6 +797,41 @@ async function pgLogin(url) {
     return err;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Make sure the database of a postgres:// URL exists: when logging in fails with "database does not
+ * exist", connect to the `postgres` database with the same credentials and CREATE DATABASE.
+ * @param {string} url
+ */
+export async function ensureDatabase(url) {
+  const err = await pgLogin(url);
+  if (!err) return; // null: fine; undefined: pg not installed, cannot check
+  if (err.code !== '3D000') throw new Error(`postgres: cannot log in with ${redact(url)}: ${err.message}`);
+  const u = new URL(url);
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  u.pathname = '/postgres';
+  const client = new (loadPg().Client)({ connectionString: u.toString(), connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query(`CREATE DATABASE ${sqlIdent(db)}`);
+    log(`postgres: created database "${db}"`);
+  } catch (e) {
+    if (e.code !== '42P04') throw new Error(`postgres: creating database "${db}" failed: ${e.message}`, { cause: e }); // 42P04: exists
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** A URL with its password hidden, for messages. */
+function redact(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
   }
 }
 
@@ -779,7 +912,7 @@ async function checkNats(spec) {
 }
 
 async function startNats(spec, bin) {
-  const dir = path.join(STACK_DIR, 'nats');
+  const dir = path.join(STACK_DIR, spec.name);
   const storeDir = dir; // nats-server keeps its streams in <store_dir>/jetstream
   fs.mkdirSync(storeDir, { recursive: true });
   const conf = path.join(dir, 'nats.conf');
@@ -796,10 +929,10 @@ async function startNats(spec, bin) {
       '',
     ].join('\n'),
   );
-  const logFile = path.join(LOGS_DIR, 'nats.log');
+  const logFile = path.join(LOGS_DIR, `${spec.name}.log`);
   const { child, state } = spawnDetached(bin, ['-c', conf, '-js'], { logFile });
-  writePid(pidFile('nats'), child.pid);
-  await waitPort(spec.port, { host: spec.host, name: 'nats', logFile, pid: child.pid, exited: () => state.exited });
+  writePid(pidFile(spec.name), child.pid);
+  await waitPort(spec.port, { host: spec.host, name: spec.name, logFile, pid: child.pid, exited: () => state.exited });
   return child.pid;
 }
 
@@ -829,12 +962,12 @@ async function startRedis(spec, bin) {
  * Stop infrastructure servers that the stack started (those with a pid file): Postgres with
  * `pg_ctl stop -m fast` (as the postgres user), the others with SIGTERM then SIGKILL after 10 s.
  * Servers without a pid file (reused ones) are never touched.
- * @param {string[]} [names=INFRA_NAMES]
+ * @param {string[]} [names=SERVER_NAMES]
  * @returns {Promise<string[]>} the servers that were stopped
  */
-export async function stopInfra(names = INFRA_NAMES) {
+export async function stopInfra(names = SERVER_NAMES) {
   const stopped = [];
-  for (const name of ['nats', 'redis', 'postgres'].filter((n) => names.includes(n))) {
+  for (const name of ['nats-test', 'nats', 'redis', 'postgres'].filter((n) => names.includes(n))) {
     const pid = readPid(name);
     if (pid === null) continue;
     if (!isAlive(pid)) {
@@ -849,7 +982,7 @@ export async function stopInfra(names = INFRA_NAMES) {
       }
       await stopPid(pid, { expect: 'postgres', label: 'postgres' });
     } else {
-      await stopPid(pid, { expect: name === 'nats' ? 'nats-server' : 'redis-server', label: name });
+      await stopPid(pid, { expect: serverKind(name) === 'nats' ? 'nats-server' : 'redis-server', label: name });
     }
     removeFile(pidFile(name));
     stopped.push(name);
@@ -880,14 +1013,14 @@ function newestMtime(p) {
 
 /**
  * Whether an app's build is out of date: no entry point or build stamp, or a source (its app dir,
- * libs/, tsconfig*.json, nest-cli.json) changed since its last successful build.
+ * libs/, tsconfig*.json, nest-cli.json, package.json) changed since its last successful build.
  * @param {string} name
  */
 export function needsBuild(name) {
   assertApp(name);
   const stamp = path.join(STAMPS_DIR, name);
   if (!fs.existsSync(appEntry(name)) || !fs.existsSync(stamp)) return true;
-  const sources = [path.join(ROOT, 'apps', name), path.join(ROOT, 'libs'), path.join(ROOT, 'nest-cli.json')];
+  const sources = [path.join(ROOT, 'apps', name), path.join(ROOT, 'libs'), path.join(ROOT, 'nest-cli.json'), path.join(ROOT, 'package.json')];
   for (const f of fs.readdirSync(ROOT)) if (/^tsconfig.*\.json$/.test(f)) sources.push(path.join(ROOT, f));
   const built = fs.statSync(stamp).mtimeMs;
   return sources.some((s) => newestMtime(s) > built);
@@ -897,10 +1030,17 @@ export function needsBuild(name) {
  * Build apps with `nest build <app>`, `parallel` at a time. Output of each build is printed when it
  * finishes. Rejects when any build fails (after all have finished).
  * @param {{apps?: string[], force?: boolean, parallel?: number}} [opts] `force: false` skips apps
- *   whose build is up to date (see needsBuild); default apps: selectedApps()
+ *   whose build is up to date (see needsBuild), or all of them when STACK_SKIP_BUILD=1 (the existing
+ *   dist is used as is); default apps: selectedApps()
  * @returns {Promise<string[]>} the apps that were built
  */
 export async function build({ apps = selectedApps(), force = false, parallel = 2 } = {}) {
+  if (!force && ['1', 'true'].includes(process.env.STACK_SKIP_BUILD ?? '')) {
+    const unbuilt = apps.filter((a) => !fs.existsSync(appEntry(a)));
+    if (unbuilt.length) throw new Error(`STACK_SKIP_BUILD is set but ${unbuilt.join(', ')} ha${unbuilt.length > 1 ? 've' : 's'} never been built`);
+    log(`build: skipped (STACK_SKIP_BUILD); using the existing dist of ${apps.join(', ')}`);
+    return [];
+  }
   const todo = apps.filter((a) => force || needsBuild(a));
   const skipped = apps.filter((a) => !todo.includes(a));
   if (skipped.length) log(`build: up to date: ${skipped.join(', ')}`);
@@ -908,7 +1048,7 @@ export async function build({ apps = selectedApps(), force = false, parallel = 2
   const nestBin = path.join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js');
   if (!fs.existsSync(nestBin)) throw new Error('build: @nestjs/cli is not installed; run `npm install` first');
   const t0 = Date.now();
-  log(`build: ${todo.join(', ')} (${parallel} at a time)`);
+  log(`build: ${todo.join(', ')}${todo.length > 1 && parallel > 1 ? ` (${parallel} at a time)` : ''}`);
   const queue = [...todo];
   const failed = [];
   const worker = async () => {
@@ -944,19 +1084,30 @@ export async function build({ apps = selectedApps(), force = false, parallel = 2
 
 /**
  * Apply migrations: `node dist/apps/<app>/apps/<app>/src/main.js migrate` for each app that has a
- * database (job-runner, agent-coordinator, knowledge-ingestor), one after another. Apps must be built.
+ * database (job-runner, agent-coordinator, knowledge-ingestor). They run in parallel: each app owns
+ * its own schema and migrations table. Apps must be built. Rejects when any fails.
  * @param {{env?: NodeJS.ProcessEnv, apps?: string[]}} [opts] default apps: selectedApps(env)
  */
 export async function migrate({ env = process.env, apps } = {}) {
   const list = (apps ?? selectedApps(env)).filter((a) => APPS[a].migrations);
-  for (const app of list) {
-    const entry = appEntry(app);
-    if (!fs.existsSync(entry)) throw new Error(`migrate: ${app} is not built (${path.relative(ROOT, entry)} missing)`);
-    const r = await run(process.execPath, [entry, 'migrate'], { env: stackEnv(env) });
-    if (r.code !== 0) throw new Error(`migrate: ${app} failed (exit ${r.code}):\n${indent(r.output.trim().split('\n').slice(-30).join('\n'))}`);
-    const applied = /"applied":\s*(\[[^\]]*\])/.exec(r.output)?.[1] ?? '';
-    log(`migrate: ${app} ok ${applied && applied !== '[]' ? `applied ${applied}` : '(nothing new)'}`);
-  }
+  const errors = [];
+  await Promise.all(
+    list.map(async (app) => {
+      const entry = appEntry(app);
+      if (!fs.existsSync(entry)) {
+        errors.push(`${app} is not built (${path.relative(ROOT, entry)} missing)`);
+        return;
+      }
+      const r = await run(process.execPath, [entry, 'migrate'], { env: stackEnv(env) });
+      if (r.code !== 0) {
+        errors.push(`${app} failed (exit ${r.code}):\n${indent(r.output.trim().split('\n').slice(-30).join('\n'))}`);
+        return;
+      }
+      const applied = /"applied":\s*(\[[^\]]*\])/.exec(r.output)?.[1] ?? '';
+      log(`migrate: ${app} ok ${applied && applied !== '[]' ? `applied ${applied}` : '(nothing new)'}`);
+    }),
+  );
+  if (errors.length) throw new Error(`migrate: ${errors.join('\nmigrate: ')}`);
 }
 
 // ───────────────────────────── apps ─────────────────────────────
@@ -1070,7 +1221,7 @@ export async function up({ env = process.env, apps, readyTimeoutMs = Number(proc
 
 /**
  * `stack:down`: stop what the stack started, by pid files only — apps (and any other non-server pid
- * file) first, then NATS, Redis and Postgres. Nothing without a pid file is touched.
+ * file) first, then NATS (and the test NATS), Redis and Postgres. Nothing without a pid file is touched.
  * @returns {Promise<string[]>} names of what was stopped
  */
 export async function down() {
@@ -1081,7 +1232,7 @@ export async function down() {
   } catch {
     /* nothing started */
   }
-  const names = files.map((f) => f.slice(0, -4)).filter((n) => !INFRA_NAMES.includes(n));
+  const names = files.map((f) => f.slice(0, -4)).filter((n) => !SERVER_NAMES.includes(n));
   await Promise.all(
     names.map(async (name) => {
       const pid = readPid(name);
@@ -1105,7 +1256,7 @@ export async function status({ env = process.env } = {}) {
   const specs = infraSpecs(env);
   const e = stackEnv(env);
   const lines = [];
-  for (const n of INFRA_NAMES) {
+  for (const n of SERVER_NAMES) {
     const pid = readPid(n);
     const open = await portOpen(specs[n].port, specs[n].host);
     const managed = pid !== null && isAlive(pid) ? `managed, pid ${pid}` : 'not managed';

@@ -27,13 +27,15 @@ export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApp
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (opts.configure) await opts.configure(app);
   if (opts.queue) {
-    const ms = app.connectMicroservice<MicroserviceOptions>(
+    // Registered on the app and inherited: Nest 12 ignores enhancers set on a connected microservice
+    // after the fact, which would silently drop validation and the caller's principal.
+    app.useGlobalPipes(rpcValidationPipe());
+    app.useGlobalFilters(new RpcErrorFilter());
+    app.useGlobalInterceptors(new RpcContextInterceptor());
+    app.connectMicroservice<MicroserviceOptions>(
       { transport: Transport.NATS, options: { ...natsConnectionOptions(opts.natsUrl, opts.service), queue: opts.queue } },
-      { inheritAppConfig: false },
+      { inheritAppConfig: true },
     );
-    ms.useGlobalPipes(rpcValidationPipe());
-    ms.useGlobalFilters(new RpcErrorFilter());
-    ms.useGlobalInterceptors(new RpcContextInterceptor());
     await app.startAllMicroservices();
   }
   await app.listen(opts.port, process.env.HOST ?? '0.0.0.0');

@@ -10,14 +10,31 @@ export function loadConfig<T extends object>(
   schema: ClassConstructor<T>,
   source: Record<string, string | undefined> = process.env,
 ): T {
-  const defined = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const config = plainToInstance(schema, defined, { enableImplicitConversion: true, exposeDefaultValues: true });
+  // Env values are strings; a variable whose default is a number or boolean is converted by that
+  // default's type (decorator metadata cannot tell: inferred property types emit as Object).
+  const defaults = new schema() as Record<string, unknown>;
+  const defined: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(source)) {
+    if (raw === undefined || raw === '') continue;
+    defined[key] = coerce(raw, typeof defaults[key]);
+  }
+  const config = plainToInstance(schema, defined, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return config;
+}
+
+function coerce(raw: string, kind: string): unknown {
+  if (kind === 'number') return /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : raw;
+  if (kind === 'boolean') {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  }
+  return raw;
 }
 
 export class ConfigError extends Error {

@@ -41,8 +41,15 @@ export function rpcValidationPipe(): ValidationPipe {
 @Catch()
 export class RpcErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Rpc');
-  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
-    return throwError(() => this.toBody(exception));
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    const body = this.toBody(exception);
+    if (host.getType() === 'http') {
+      // The same filter guards a backend's probe routes: answer them as HTTP.
+      const res = host.switchToHttp().getResponse<{ status(n: number): { json(b: unknown): void } }>();
+      res.status(body.status).json({ detail: body.message });
+      return;
+    }
+    return throwError(() => body);
   }
   private toBody(exception: unknown): RemoteErrorBody {
     if (exception instanceof RpcException) {
@@ -51,7 +58,8 @@ export class RpcErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof RemoteError) return exception.body;
     if (exception instanceof HttpException) {
-      return { code: ErrorCode.INVALID_REQUEST, status: exception.getStatus(), message: exception.message };
+      const status = exception.getStatus();
+      return { code: status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_REQUEST, status, message: exception.message };
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     return remoteError(ErrorCode.INTERNAL_ERROR, 'Internal error');

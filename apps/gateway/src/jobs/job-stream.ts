@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } from '@platform/contracts';
 import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
@@ -77,7 +77,7 @@ class StreamSession {
  * reconnects, or across gateway replicas.
  */
 @Injectable()
-export class JobStream implements OnModuleInit, OnApplicationShutdown {
+export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobStream.name);
   private readonly sessions = new Set<StreamSession>();
   private keepAlive?: NodeJS.Timeout;
@@ -95,7 +95,8 @@ export class JobStream implements OnModuleInit, OnApplicationShutdown {
     this.keepAlive.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Before the HTTP server closes: open streams would hold it open; clients resume elsewhere by id. */
+  beforeApplicationShutdown(): void {
     clearInterval(this.keepAlive);
     for (const s of this.sessions) this.close(s, true);
   }

@@ -53,7 +53,7 @@ export class EventLog {
        )
        INSERT INTO job_runner.job_events (job_id, seq, type, ts, data, metadata)
        SELECT $1, j.last_seq - $3 + e.ord, e.v->>'type', (e.v->>'timestamp')::timestamptz, e.v->'data', e.v->'metadata'
-       FROM j, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(v, ord)
+       FROM j, json_array_elements($4::json) WITH ORDINALITY AS e(v, ord)
        RETURNING seq`,
       [jobId, attempt, events.length, JSON.stringify(events)],
     );
@@ -85,7 +85,7 @@ export class EventLog {
        )
        INSERT INTO job_runner.job_events (job_id, seq, type, ts, data)
        SELECT $1, j.last_seq, 'job.status', now(),
-              $8::jsonb || CASE WHEN $2::text = 'running' THEN jsonb_build_object('attempt', j.attempt, 'retried', j.attempt > 1) ELSE '{}'::jsonb END
+              ($8::jsonb || CASE WHEN $2::text = 'running' THEN jsonb_build_object('attempt', j.attempt, 'retried', j.attempt > 1) ELSE '{}'::jsonb END)::json
        FROM j
        RETURNING seq, ts, data, (SELECT attempt FROM j) AS attempt`,
       [t.jobId, t.to, t.error ?? null, t.report ?? null, t.newAttempt ? 1 : 0, [...t.from], t.attempt ?? null, JSON.stringify(data)],

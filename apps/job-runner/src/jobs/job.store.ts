@@ -30,7 +30,7 @@ export class JobStore {
          RETURNING id, created_at
        )
        INSERT INTO job_runner.job_events (job_id, seq, type, ts, data)
-       SELECT id, 1, 'job.status', created_at, '{"status":"submitted"}'::jsonb FROM j
+       SELECT id, 1, 'job.status', created_at, '{"status":"submitted"}'::json FROM j
        RETURNING ts`,
       [job.id, job.owner, job.agent_type, job.input, JSON.stringify(job.options), job.expiry_seconds, job.idempotency_key, job.request_hash],
     );
@@ -61,11 +61,12 @@ export class JobStore {
 
   /** Deletes up to `limit` expired jobs (their events go with them by cascade). */
   async deleteExpired(limit: number): Promise<number> {
-    const rows: unknown[] = await this.jobs.query(
-      `DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1) RETURNING id`,
+    // TypeORM answers a DELETE with [rows, affected]; the count is what we need.
+    const [, affected] = (await this.jobs.query(
+      `DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1)`,
       [limit],
-    );
-    return rows.length;
+    )) as [unknown[], number];
+    return affected;
   }
 
   /** Unfinished jobs whose row has not moved for `olderThanMs`: candidates for the stuck-job check. */

@@ -36,8 +36,9 @@ export class CreateJobs1732300000000 implements MigrationInterface {
         seq      bigint      NOT NULL,
         type     varchar(32) NOT NULL,
         ts       timestamptz NOT NULL,
-        data     jsonb       NOT NULL,
-        metadata jsonb,
+        -- json, not jsonb: the text is kept byte for byte, so a replayed event is identical to the live one.
+        data     json        NOT NULL,
+        metadata json,
         PRIMARY KEY (job_id, seq)
       )`);
   }
