@@ -263,12 +263,14 @@ describe('k8s manifests', () => {
     }
   });
 
-  it('every Deployment container has readiness (/health/ready) and liveness (/health) probes on its app port', () => {
+  it('every Deployment container has readiness and liveness probes on its app port', () => {
     for (const d of ofKind('Deployment')) {
       for (const c of d.spec!.template!.spec.containers) {
         const where = `${d.metadata.name}/${c.name}`;
-        expect([where, c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path]).toEqual([where, '/health/ready', '/health']);
         const app = appOfImage(c.image);
+        // Backends: ready = own dependencies. Gateway: ready = NATS (/health); /health/ready spans all services.
+        const expected = app === 'gateway' ? ['/health', '/health/live'] : ['/health/ready', '/health'];
+        expect([where, c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path]).toEqual([where, ...expected]);
         if (!app) continue;
         const port = Number(envValue(c, APPS[app].portVar) ?? defaults(app)[APPS[app].portVar]);
         expect([where, containerPort(c, c.readinessProbe!.httpGet!.port), containerPort(c, c.livenessProbe!.httpGet!.port)]).toEqual([where, port, port]);

@@ -20,6 +20,12 @@ export class HealthController {
     return { status: connected ? 'healthy' : 'unhealthy', version, timestamp: new Date().toISOString() };
   }
 
+  /** Liveness: the process answers. Independent of NATS so an outage does not restart every gateway. */
+  @Get('live')
+  live() {
+    return { status: 'alive', version, timestamp: new Date().toISOString() };
+  }
+
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: Response) {
     const nats: State = (await this.bus.isConnected()) ? 'up' : 'down';
