@@ -271,7 +271,12 @@ export function tail(file, lines = 40) {
       const len = Math.min(size, 64 * 1024);
       const buf = Buffer.alloc(len);
       fs.readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').split('\n').slice(-lines - 1).join('\n').trimEnd();
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .slice(-lines - 1)
+        .join('\n')
+        .trimEnd();
     } finally {
       fs.closeSync(fd);
     }
@@ -512,7 +517,9 @@ function installPackages(names) {
   const pkgs = names.map((n) => APT_PACKAGES[n]);
   const hasApt = which('apt-get') !== null;
   if (!isRoot() || !hasApt) {
-    const how = hasApt ? `sudo apt-get install -y ${pkgs.join(' ')}` : `install ${pkgs.join(', ')} with your package manager (or set PG_BIN to a PostgreSQL bin directory)`;
+    const how = hasApt
+      ? `sudo apt-get install -y ${pkgs.join(' ')}`
+      : `install ${pkgs.join(', ')} with your package manager (or set PG_BIN to a PostgreSQL bin directory)`;
     const err = new Error(
       `missing server binaries for ${names.join(', ')}.\n` +
         `  Install them, then run this again:\n    ${how}\n` +
@@ -631,9 +638,7 @@ async function ensureInfraLocked({ env = process.env, only = INFRA_NAMES, databa
   const toStart = names.filter((n) => !open[n]);
   const remote = toStart.filter((n) => !specs[n].local);
   if (remote.length) {
-    throw new Error(
-      remote.map((n) => `${n}: ${specs[n].url} does not answer, and it is not on loopback, so it is not started here`).join('\n'),
-    );
+    throw new Error(remote.map((n) => `${n}: ${specs[n].url} does not answer, and it is not on loopback, so it is not started here`).join('\n'));
   }
   let bins = findBinaries();
   const missing = [...new Set(toStart.map(serverKind).filter((k) => !bins[k]))];
@@ -772,7 +777,12 @@ function provisionPostgres(spec, binDir, socketDir) {
     '',
   ].join('\n');
   const psql = fs.existsSync(path.join(binDir, 'psql')) ? binDir : path.dirname(which('psql') ?? path.join(binDir, 'psql'));
-  const r = pgRun(psql, 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(spec.port), '-U', 'postgres', '-d', 'postgres', '-f', '-'], { input: sql });
+  const r = pgRun(
+    psql,
+    'psql',
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(spec.port), '-U', 'postgres', '-d', 'postgres', '-f', '-'],
+    { input: sql },
+  );
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? r.error.message : ''}`.trim() };
 }
 
@@ -877,7 +887,9 @@ async function startPostgres(spec, binDir) {
   const opts = `-c listen_addresses=${bindHost(spec.host)} -p ${spec.port} -k ${socketDir}`;
   const r = pgRun(binDir, 'pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', opts, 'start'], { timeoutMs: 90_000 });
   if (r.status !== 0) {
-    throw new Error(`postgres: pg_ctl start failed (exit ${r.status}): ${`${r.stdout}${r.stderr}`.trim()}\n  last lines of ${logFile}:\n${indent(tail(logFile) || '(empty)')}`);
+    throw new Error(
+      `postgres: pg_ctl start failed (exit ${r.status}): ${`${r.stdout}${r.stderr}`.trim()}\n  last lines of ${logFile}:\n${indent(tail(logFile) || '(empty)')}`,
+    );
   }
   const pid = readPid(path.join(dataDir, 'postmaster.pid'));
   writePid(pidFile('postgres'), pid);
@@ -1166,7 +1178,8 @@ function urls(env, apps) {
     const base = `http://127.0.0.1:${appPort('gateway', env)}`;
     lines.push(`  API            ${base}/v1`, `  API docs       ${base}/docs`, `  OpenAPI        ${base}/openapi.json`);
   }
-  for (const app of apps) lines.push(`  ${app.padEnd(19)}http://127.0.0.1:${appPort(app, env)}/health  (ready: /health/ready, log: ${shown(path.join(LOGS_DIR, `${app}.log`))})`);
+  for (const app of apps)
+    lines.push(`  ${app.padEnd(19)}http://127.0.0.1:${appPort(app, env)}/health  (ready: /health/ready, log: ${shown(path.join(LOGS_DIR, `${app}.log`))})`);
   return lines.join('\n');
 }
 

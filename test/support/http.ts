@@ -1,5 +1,8 @@
 /** Small JSON-over-HTTP helpers for e2e tests. */
-export async function json<T = Record<string, unknown>>(url: string, init: Omit<RequestInit, 'body'> & { body?: unknown } = {}): Promise<{ status: number; body: T; headers: Headers }> {
+export async function json<T = Record<string, unknown>>(
+  url: string,
+  init: Omit<RequestInit, 'body'> & { body?: unknown } = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
   let body = init.body as string | undefined;
   if (init.body !== undefined && typeof init.body !== 'string') {

@@ -78,7 +78,10 @@ export async function startService(name: AppName, port: number, env: Record<stri
 
 /** The whole suite on ports basePort (gateway), +1 job-runner, +2 coordinator, +3 ingestor. */
 export class Suite {
-  constructor(readonly apps: Map<AppName, AppProcess>, readonly env: Record<string, string>) {}
+  constructor(
+    readonly apps: Map<AppName, AppProcess>,
+    readonly env: Record<string, string>,
+  ) {}
 
   get gatewayUrl(): string {
     return this.apps.get('gateway')!.url;

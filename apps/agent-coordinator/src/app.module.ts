@@ -1,8 +1,21 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { BusModule, DatabaseHealth, databaseModule, loggingModule, NatsHealth, pingController, ServiceHealthModule } from '@platform/runtime';
 import { CoordinatorConfig } from './config';
+import { CoordinatorModule } from './coordinator.module';
 import { database } from './database';
 import { version } from '../../../package.json';
+
+@Global()
+@Module({})
+class ConfigHolder {
+  static forRoot(config: CoordinatorConfig): DynamicModule {
+    return {
+      module: ConfigHolder,
+      providers: [{ provide: CoordinatorConfig, useValue: config }],
+      exports: [CoordinatorConfig],
+    };
+  }
+}
 
 @Module({})
 export class AppModule {
@@ -10,14 +23,18 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        ConfigHolder.forRoot(config),
         loggingModule('agent-coordinator', config.LOG_LEVEL),
-        BusModule.forRoot({ url: config.NATS_URL, name: 'agent-coordinator', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
+        BusModule.forRoot({
+          url: config.NATS_URL,
+          name: 'agent-coordinator',
+          requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+        }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
+        CoordinatorModule,
         ServiceHealthModule.forRoot({ service: 'agent-coordinator', version }, [DatabaseHealth, NatsHealth]),
       ],
       controllers: [pingController('agent-coordinator')],
-      providers: [{ provide: CoordinatorConfig, useValue: config }],
-      exports: [CoordinatorConfig],
     };
   }
 }

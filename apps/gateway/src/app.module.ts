@@ -4,6 +4,10 @@ import { GatewayConfig } from './config';
 import { HealthController } from './health/health.controller';
 import { RequestContextMiddleware } from './http/request-context.middleware';
 import { JobsModule } from './jobs/jobs.module';
+import { GatewayAuthModule } from './auth/auth.module';
+import { LimitsModule } from './limits/limits.module';
+import { KnowledgeModule } from './knowledge/knowledge.module';
+import { CoordinatorModule } from './coordinator/coordinator.module';
 
 @Global()
 @Module({})
@@ -23,7 +27,11 @@ export class AppModule implements NestModule {
         ConfigHolder.forRoot(config),
         loggingModule('gateway', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'gateway', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
+        LimitsModule,
+        GatewayAuthModule,
         JobsModule,
+        ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
+        CoordinatorModule,
       ],
       controllers: [HealthController],
     };

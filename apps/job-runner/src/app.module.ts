@@ -7,6 +7,7 @@ import { JobRunnerConfig } from './config';
 import { database } from './database';
 import { JOBS_QUEUE } from './jobs/job-queue';
 import { JobsModule } from './jobs/jobs.module';
+import { CoordinationModule } from './coordination/coordination.module';
 import { version } from '../../../package.json';
 
 @Injectable()
@@ -48,6 +49,7 @@ export class AppModule {
           },
         }),
         JobsModule,
+        CoordinationModule,
         ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, RedisHealth], [JobsModule]),
       ],
       controllers: [pingController('job-runner')],

@@ -3,45 +3,65 @@ import { QueueConfig } from '@platform/runtime';
 
 export class JobRunnerConfig extends QueueConfig {
   /** Probe/metrics HTTP port (the API lives on the gateway). */
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   JOB_RUNNER_PORT = 8001;
 
   /** Jobs one process runs at once. Agents mostly wait on I/O, so this can exceed the core count. */
-  @IsInt() @Min(1) @Max(1000)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   JOB_CONCURRENCY = 16;
 
   /** Times a job is started before a lost worker turns it into `failure`. */
-  @IsInt() @Min(1) @Max(20)
+  @IsInt()
+  @Min(1)
+  @Max(20)
   JOB_MAX_ATTEMPTS = 3;
 
   /** Bull lock: a worker that stops renewing it for this long is presumed dead. */
-  @IsInt() @Min(1000) @Max(600_000)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
   JOB_LOCK_MS = 15_000;
 
-  @IsInt() @Min(500) @Max(600_000)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
   JOB_STALLED_CHECK_MS = 5_000;
 
   /** Expired-job and stuck-job sweep period. */
-  @IsInt() @Min(500) @Max(3_600_000)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
   JOB_SWEEP_INTERVAL_MS = 30_000;
 
   /** A `submitted` job with no queue entry for this long is re-queued. */
-  @IsInt() @Min(1000) @Max(86_400_000)
+  @IsInt()
+  @Min(1000)
+  @Max(86_400_000)
   JOB_STUCK_AFTER_MS = 60_000;
 
   /** Unfinished jobs one caller may have at once (0 = no cap). */
-  @IsInt() @Min(0) @Max(1_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   MAX_ACTIVE_JOBS_PER_CALLER = 1000;
 
-  @IsOptional() @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
   LLM_BASE_URL?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   LLM_API_KEY?: string;
 
   @IsString()
   LLM_MODEL = 'gpt-4o-mini';
 
-  @IsInt() @Min(1000) @Max(3_600_000)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
   LLM_TIMEOUT_MS = 120_000;
 }

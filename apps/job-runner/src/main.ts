@@ -7,7 +7,13 @@ import { database } from './database';
 void runCli(
   async () => {
     const config = loadConfig(JobRunnerConfig);
-    await bootstrapService({ service: 'job-runner', module: AppModule.forRoot(config), port: config.JOB_RUNNER_PORT, natsUrl: config.NATS_URL, queue: 'job-runner' });
+    await bootstrapService({
+      service: 'job-runner',
+      module: AppModule.forRoot(config),
+      port: config.JOB_RUNNER_PORT,
+      natsUrl: config.NATS_URL,
+      queue: 'job-runner',
+    });
   },
   () => runMigrations(loadConfig(JobRunnerConfig).DATABASE_URL, database),
 );

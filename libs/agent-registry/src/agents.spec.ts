@@ -35,13 +35,20 @@ describe('agent registry', () => {
     expect(registry.list().map((a) => a.agent_type)).toEqual(['custom', 'deep_researcher', 'echo', 'shallow_researcher']);
     const { ctx, events } = context('hi');
     expect(await registry.get('echo')!.run(ctx)).toBe('Your input is hi.');
-    expect(events.filter((e) => e.type === 'llm.chunk').map((e) => e.data.content).join('')).toBe('Your input is hi.');
+    expect(
+      events
+        .filter((e) => e.type === 'llm.chunk')
+        .map((e) => e.data.content)
+        .join(''),
+    ).toBe('Your input is hi.');
   });
 
   it('shallow researcher cites what it found and says no model was configured', async () => {
     const m = await Test.createTestingModule({ imports: [AgentRegistryModule, BuiltInAgentsModule] }).compile();
     await m.init();
-    const hits: KnowledgeHit[] = [{ document_id: 'd1', filename: 'guide.md', collection_name: 'docs', chunk_index: 0, text: 'Quantum bits hold superpositions.', score: 0.9 }];
+    const hits: KnowledgeHit[] = [
+      { document_id: 'd1', filename: 'guide.md', collection_name: 'docs', chunk_index: 0, text: 'Quantum bits hold superpositions.', score: 0.9 },
+    ];
     const { ctx, events } = context('what are qubits', { hits, collections: ['docs'] });
     const report = await m.get(AgentRegistry).get('shallow_researcher')!.run(ctx);
     expect(report).toContain('guide.md');

@@ -20,7 +20,14 @@ export async function searchCollections(ctx: AgentContext, query: string, topK =
   for (const hit of unique) {
     await ctx.emit({
       type: 'artifact.update',
-      data: { type: 'citation_source', content: hit.filename, document_id: hit.document_id, collection_name: hit.collection_name, chunk_index: hit.chunk_index, score: hit.score },
+      data: {
+        type: 'citation_source',
+        content: hit.filename,
+        document_id: hit.document_id,
+        collection_name: hit.collection_name,
+        chunk_index: hit.chunk_index,
+        score: hit.score,
+      },
     });
   }
   return unique;

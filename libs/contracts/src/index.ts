@@ -4,3 +4,4 @@ export * from './events';
 export * from './jobs';
 export * from './subjects';
 export * from './knowledge';
+export * from './coordinator';

@@ -1,17 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import type { JobEvent, JobStatus } from './events';
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -21,39 +9,60 @@ export const DEFAULT_EXPIRY_SECONDS = 86_400;
 
 /** `POST /v1/jobs/async/submit` body, validated at the gateway and again in job-runner. */
 export class SubmitJobDto {
-  @IsString() @Length(1, 64)
+  @IsString()
+  @Length(1, 64)
   agent_type: string;
 
-  @IsString() @MinLength(1) @MaxLength(200_000)
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200_000)
   input: string;
 
-  @IsOptional() @IsString() @Matches(JOB_ID_PATTERN, { message: 'job_id must match ^[A-Za-z0-9_-]{1,64}$' })
+  @IsOptional()
+  @IsString()
+  @Matches(JOB_ID_PATTERN, { message: 'job_id must match ^[A-Za-z0-9_-]{1,64}$' })
   job_id?: string;
 
-  @IsOptional() @IsInt() @Min(MIN_EXPIRY_SECONDS) @Max(MAX_EXPIRY_SECONDS)
+  @IsOptional()
+  @IsInt()
+  @Min(MIN_EXPIRY_SECONDS)
+  @Max(MAX_EXPIRY_SECONDS)
   expiry_seconds?: number;
 
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @Length(1, 63, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @Length(1, 63, { each: true })
   collections?: string[];
 }
 
 /** job-runner's view of a submission: the body plus what the gateway knows about the request. */
 export class SubmitJobCommand extends SubmitJobDto {
-  @IsOptional() @IsString() @Length(1, 200)
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
   idempotency_key?: string;
 }
 
 export class JobRef {
-  @IsString() @Matches(JOB_ID_PATTERN)
+  @IsString()
+  @Matches(JOB_ID_PATTERN)
   job_id: string;
 }
 
 export class ReadEventsQuery extends JobRef {
   /** Return events with seq > after. */
-  @Type(() => Number) @IsInt() @Min(0)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
   after: number;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(5000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5000)
   limit?: number;
 }
 

@@ -8,13 +8,17 @@ export class InfraConfig {
   @Matches(URL_PATTERN, { message: 'must be a URL such as nats://127.0.0.1:4222' })
   NATS_URL = 'nats://127.0.0.1:4222';
 
-  @IsInt() @Min(100) @Max(120_000)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
   NATS_REQUEST_TIMEOUT_MS = 10_000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @IsInt() @Min(1000) @Max(600_000)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
   SHUTDOWN_GRACE_MS = 25_000;
 }
 
@@ -22,7 +26,9 @@ export class DatabaseConfig extends InfraConfig {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = 'postgres://platform:platform@127.0.0.1:5432/platform';
 
-  @IsInt() @Min(1) @Max(200)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE = 20;
 }
 
@@ -40,4 +46,3 @@ export const ToBoolean = () =>
     if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
     return value;
   });
-

@@ -2,13 +2,16 @@ import { IsBoolean, IsInt, IsOptional, IsString, Max, Min } from 'class-validato
 import { ConfigError, loadConfig } from './config';
 
 class Sample {
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   PORT = 8000;
 
   @IsBoolean()
   ENABLED = false;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   NAME?: string;
 }
 

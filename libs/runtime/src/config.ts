@@ -6,10 +6,7 @@ import { validateSync } from 'class-validator';
  * variable throws one error that names every offender, so a misconfigured pod dies at start-up with
  * a message an operator can act on instead of failing on the first request.
  */
-export function loadConfig<T extends object>(
-  schema: ClassConstructor<T>,
-  source: Record<string, string | undefined> = process.env,
-): T {
+export function loadConfig<T extends object>(schema: ClassConstructor<T>, source: Record<string, string | undefined> = process.env): T {
   // Env values are strings; a variable whose default is a number or boolean is converted by that
   // default's type (decorator metadata cannot tell: inferred property types emit as Object).
   const defaults = new schema() as Record<string, unknown>;

@@ -60,11 +60,7 @@ export class ServiceHealthModule {
       module: ServiceHealthModule,
       imports,
       controllers: [ServiceHealthController],
-      providers: [
-        ...checks,
-        { provide: SERVICE_INFO, useValue: info },
-        { provide: HEALTH_CHECKS, useFactory: (...all: HealthCheck[]) => all, inject: checks },
-      ],
+      providers: [...checks, { provide: SERVICE_INFO, useValue: info }, { provide: HEALTH_CHECKS, useFactory: (...all: HealthCheck[]) => all, inject: checks }],
       exports: [HEALTH_CHECKS, SERVICE_INFO],
     };
   }

@@ -32,8 +32,7 @@ export function rpcValidationPipe(): ValidationPipe {
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) =>
-      new RpcException(remoteError(ErrorCode.INVALID_REQUEST, 'Invalid message', describeValidationErrors(errors))),
+    exceptionFactory: (errors) => new RpcException(remoteError(ErrorCode.INVALID_REQUEST, 'Invalid message', describeValidationErrors(errors))),
   });
 }
 
@@ -61,7 +60,7 @@ export class RpcErrorFilter implements ExceptionFilter {
       const status = exception.getStatus();
       return { code: status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_REQUEST, status, message: exception.message };
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return remoteError(ErrorCode.INTERNAL_ERROR, 'Internal error');
   }
 }

@@ -18,7 +18,8 @@ describe('job recovery (e2e)', () => {
     runners.push(r);
     return r;
   };
-  const submit = async (input: string) => (await json<{ job_id: string }>(`${api}/submit`, { method: 'POST', body: { agent_type: 'shallow_researcher', input } })).body.job_id;
+  const submit = async (input: string) =>
+    (await json<{ job_id: string }>(`${api}/submit`, { method: 'POST', body: { agent_type: 'shallow_researcher', input } })).body.job_id;
   const statusOfJob = async (id: string) => (await json<{ status: string; error: string | null }>(`${api}/job/${id}`)).body;
 
   beforeAll(async () => {
@@ -56,7 +57,9 @@ describe('job recovery (e2e)', () => {
     const stream = await readSse(`${api}/job/${id}/stream`);
     const seqs = ids(stream.frames);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
-    const running = logged(stream.frames).filter((f) => statusOf(f) === 'running').map((f) => (JSON.parse(f.data) as { data: Record<string, unknown> }).data);
+    const running = logged(stream.frames)
+      .filter((f) => statusOf(f) === 'running')
+      .map((f) => (JSON.parse(f.data) as { data: Record<string, unknown> }).data);
     expect(running).toEqual([
       { status: 'running', attempt: 1, retried: false },
       { status: 'running', attempt: 2, retried: true },
@@ -71,16 +74,24 @@ describe('job recovery (e2e)', () => {
     const b = await startRunner();
     a.kill();
     // b picks it up as attempt 2 (the last allowed); kill it too.
-    await eventually(async () => {
-      const s = await readSse(`${api}/job/${id}/stream`, { until: (f) => f.some((x) => statusOf(x) === 'running' && x.data.includes('"attempt":2')) });
-      return s.frames.some((x) => x.data.includes('"attempt":2'));
-    }, 20_000, 200);
+    await eventually(
+      async () => {
+        const s = await readSse(`${api}/job/${id}/stream`, { until: (f) => f.some((x) => statusOf(x) === 'running' && x.data.includes('"attempt":2')) });
+        return s.frames.some((x) => x.data.includes('"attempt":2'));
+      },
+      20_000,
+      200,
+    );
     const c = await startRunner();
     b.kill();
-    const final = await eventually(async () => {
-      const s = await statusOfJob(id);
-      return s.status === 'failure' ? s : undefined;
-    }, 30_000, 200);
+    const final = await eventually(
+      async () => {
+        const s = await statusOfJob(id);
+        return s.status === 'failure' ? s : undefined;
+      },
+      30_000,
+      200,
+    );
     expect(final.error).toMatch(/worker lost|stalled/);
     expect(c.alive).toBe(true);
   }, 60_000);

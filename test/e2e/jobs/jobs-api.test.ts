@@ -18,7 +18,17 @@ describe('Async Job API (e2e)', () => {
 
   beforeAll(async () => {
     const llmUrl = await llm.start();
-    const env = { LLM_BASE_URL: llmUrl, LLM_MODEL: 'mock-model', JOB_LOCK_MS: '3000', JOB_STALLED_CHECK_MS: '1000', JOB_SWEEP_INTERVAL_MS: '1000', SSE_KEEPALIVE_MS: '2000', RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST_PER_SECOND: '100000', MAX_STREAMS_PER_CALLER: '1000' };
+    const env = {
+      LLM_BASE_URL: llmUrl,
+      LLM_MODEL: 'mock-model',
+      JOB_LOCK_MS: '3000',
+      JOB_STALLED_CHECK_MS: '1000',
+      JOB_SWEEP_INTERVAL_MS: '1000',
+      SSE_KEEPALIVE_MS: '2000',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_BURST_PER_SECOND: '100000',
+      MAX_STREAMS_PER_CALLER: '1000',
+    };
     suite = await startSuite({ basePort: 18100, apps: ['gateway', 'job-runner'], env });
     [gatewayB, runnerB] = await Promise.all([startService('gateway', 18104, suite.env), startService('job-runner', 18105, suite.env)]);
     api = `${suite.gatewayUrl}/v1/jobs/async`;
@@ -30,7 +40,8 @@ describe('Async Job API (e2e)', () => {
     await llm.stop();
   }, 30_000);
 
-  const submit = (body: unknown, headers: Record<string, string> = {}, base = api) => json<Record<string, unknown>>(`${base}/submit`, { method: 'POST', body, headers });
+  const submit = (body: unknown, headers: Record<string, string> = {}, base = api) =>
+    json<Record<string, unknown>>(`${base}/submit`, { method: 'POST', body, headers });
   const slowInput = (tokens: number, delay: number) => `slow question [[tokens=${tokens} delay=${delay}]] ${Math.random()}`;
   const waitStatus = (id: string, status: string, timeoutMs = 15_000) =>
     eventually(async () => (await json<{ status: string }>(`${api}/job/${id}`)).body.status === status, timeoutMs);
@@ -65,7 +76,10 @@ describe('Async Job API (e2e)', () => {
     expect(statusOf(events[0])).toBe('submitted');
     expect(isTerminalFrame(events[events.length - 1])).toBe(true);
     expect(statusOf(events[events.length - 1])).toBe('success');
-    const text = events.filter((f) => f.event === 'llm.chunk').map((f) => (JSON.parse(f.data) as { data: { content: string } }).data.content).join('');
+    const text = events
+      .filter((f) => f.event === 'llm.chunk')
+      .map((f) => (JSON.parse(f.data) as { data: { content: string } }).data.content)
+      .join('');
     expect(text).toBe('Your input is hello world.');
     const stored = JSON.parse(events[1].data) as Record<string, unknown>;
     expect(Object.keys(stored).sort()).toEqual(['data', 'timestamp', 'type']);
@@ -174,13 +188,19 @@ describe('Async Job API (e2e)', () => {
     const modeAt = b.frames.findIndex((f) => f.event === 'stream.mode');
     expect(modeAt).toBeGreaterThan(1);
     expect(logged(a.frames).map((f) => [f.id, f.event, f.data])).toEqual(logged(b.frames).map((f) => [f.id, f.event, f.data]));
-    expect(logged(c.frames).map((f) => f.data)).toEqual(logged(a.frames).slice(5).map((f) => f.data));
+    expect(logged(c.frames).map((f) => f.data)).toEqual(
+      logged(a.frames)
+        .slice(5)
+        .map((f) => f.data),
+    );
   }, 40_000);
 
   it('cancels a running job within 1 s, aborts its model call, and is idempotent', async () => {
     const id = (await submit({ agent_type: 'shallow_researcher', input: slowInput(400, 50) })).body.job_id as string;
     const watching = readSse(`${api}/job/${id}/stream`, { timeoutMs: 20_000 });
-    await eventually(async () => llm.calls.find((c) => c.messages.some((m) => m.content.includes(id.slice(0, 0) + 'slow question')) && !c.finished && !c.aborted));
+    await eventually(async () =>
+      llm.calls.find((c) => c.messages.some((m) => m.content.includes(id.slice(0, 0) + 'slow question')) && !c.finished && !c.aborted),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const started = Date.now();
     const cancel = await json(`${api}/job/${id}/cancel`, { method: 'POST' });

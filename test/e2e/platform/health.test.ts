@@ -48,10 +48,14 @@ describe('platform health (e2e)', () => {
 
   it('turns 503 when a service stops and 200 when it is back', async () => {
     await suite.app('knowledge-ingestor').stop();
-    const down = await eventually(async () => {
-      const r = await json<Ready>(`${suite.gatewayUrl}/health/ready`);
-      return r.status === 503 ? r : undefined;
-    }, 15_000, 200);
+    const down = await eventually(
+      async () => {
+        const r = await json<Ready>(`${suite.gatewayUrl}/health/ready`);
+        return r.status === 503 ? r : undefined;
+      },
+      15_000,
+      200,
+    );
     expect(down.body.status).toBe('not_ready');
     expect(down.body.services['knowledge-ingestor'].status).toBe('down');
     expect(down.body.services['job-runner'].status).toBe('up');

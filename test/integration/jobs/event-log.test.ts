@@ -38,7 +38,7 @@ describe('EventLog (integration)', () => {
   it('assigns gap-free seqs in commit order under concurrent writers, so a tailing reader misses nothing', async () => {
     const jobId = id('concurrent');
     const attempt = await runningJob(jobId);
-    const writers = Array.from({ length: 4 }, (_, w) => log.writer(jobId, attempt));
+    const writers = Array.from({ length: 4 }, () => log.writer(jobId, attempt));
     const seen: number[] = [];
     let done = false;
     const tail = (async () => {

@@ -8,8 +8,7 @@ import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame } from './sse'
 
 const PAGE = 2000;
 
-const isTerminalStatusEvent = (e: JobEvent): boolean =>
-  e.type === 'job.status' && typeof e.data.status === 'string' && isTerminal(e.data.status as JobStatus);
+const isTerminalStatusEvent = (e: JobEvent): boolean => e.type === 'job.status' && typeof e.data.status === 'string' && isTerminal(e.data.status as JobStatus);
 
 /** One client's stream: what it has been sent, and the live events waiting their turn. */
 class StreamSession {

@@ -99,11 +99,10 @@ export class EventLog {
 
   /** Events with seq > after, in order. */
   async read(jobId: string, after: number, limit: number): Promise<JobEvent[]> {
-    const rows: { seq: string; type: string; ts: Date; data: Record<string, unknown>; metadata: Record<string, unknown> | null }[] =
-      await this.db.query(
-        `SELECT seq, type, ts, data, metadata FROM job_runner.job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-        [jobId, after, limit],
-      );
+    const rows: { seq: string; type: string; ts: Date; data: Record<string, unknown>; metadata: Record<string, unknown> | null }[] = await this.db.query(
+      `SELECT seq, type, ts, data, metadata FROM job_runner.job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [jobId, after, limit],
+    );
     return rows.map((r) => {
       const e: JobEvent = { seq: Number(r.seq), type: r.type as JobEvent['type'], timestamp: new Date(r.ts).toISOString(), data: r.data };
       if (r.metadata) e.metadata = r.metadata;

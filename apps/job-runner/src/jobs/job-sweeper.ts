@@ -31,7 +31,10 @@ export class JobSweeper implements OnApplicationBootstrap, OnApplicationShutdown
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
-      if (!this.running) this.running = this.sweep().catch((err: Error) => this.logger.warn(`sweep failed: ${err.message}`)).finally(() => (this.running = undefined));
+      if (!this.running)
+        this.running = this.sweep()
+          .catch((err: Error) => this.logger.warn(`sweep failed: ${err.message}`))
+          .finally(() => (this.running = undefined));
     }, this.config.JOB_SWEEP_INTERVAL_MS);
     this.timer.unref();
   }

@@ -62,10 +62,9 @@ export class JobStore {
   /** Deletes up to `limit` expired jobs (their events go with them by cascade). */
   async deleteExpired(limit: number): Promise<number> {
     // TypeORM answers a DELETE with [rows, affected]; the count is what we need.
-    const [, affected] = (await this.jobs.query(
-      `DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1)`,
-      [limit],
-    )) as [unknown[], number];
+    const [, affected] = (await this.jobs.query(`DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1)`, [
+      limit,
+    ])) as [unknown[], number];
     return affected;
   }
 

@@ -51,7 +51,9 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     const writer = this.log.writer(jobId, attempt, () => controller.abort(new Error('run superseded')));
     const principal = job.options.principal;
     try {
-      await RequestContextStore.run({ correlationId: jobId, principal }, () => this.runAgent(jobId, job.agent_type, job.input, job.options, writer, controller.signal));
+      await RequestContextStore.run({ correlationId: jobId, principal }, () =>
+        this.runAgent(jobId, job.agent_type, job.input, job.options, writer, controller.signal),
+      );
     } finally {
       this.runs.finish(jobId, controller);
     }

@@ -22,10 +22,14 @@ export class DeepResearcherAgent implements AgentImplementation {
       await ctx.emit({ type: 'workflow.start', data: { name: 'research_loop', loop: i + 1, question } });
       const hits = await searchCollections(ctx, question, 4);
       const summary = ctx.llm
-        ? await streamAnswer(ctx, [
-            { role: 'system', content: 'Summarise what the passages say about the question in a short paragraph. Cite filenames in square brackets.' },
-            { role: 'user', content: `Question: ${question}\n\nPassages:\n${passagesPrompt(hits)}` },
-          ], `loop_${i + 1}`)
+        ? await streamAnswer(
+            ctx,
+            [
+              { role: 'system', content: 'Summarise what the passages say about the question in a short paragraph. Cite filenames in square brackets.' },
+              { role: 'user', content: `Question: ${question}\n\nPassages:\n${passagesPrompt(hits)}` },
+            ],
+            `loop_${i + 1}`,
+          )
         : extractiveAnswer(question, hits, 2);
       findings.push({ question, hits, summary });
       await ctx.emit({ type: 'workflow.end', data: { name: 'research_loop', loop: i + 1 } });
@@ -40,10 +44,14 @@ export class DeepResearcherAgent implements AgentImplementation {
     const sections = findings.map((f) => `## ${f.question}\n\n${f.summary}`).join('\n\n');
     let conclusion: string;
     if (ctx.llm) {
-      conclusion = await streamAnswer(ctx, [
-        { role: 'system', content: 'Write the conclusion of a research report from these findings. Cite filenames in square brackets.' },
-        { role: 'user', content: `Topic: ${ctx.input}\n\n${sections}` },
-      ], 'report');
+      conclusion = await streamAnswer(
+        ctx,
+        [
+          { role: 'system', content: 'Write the conclusion of a research report from these findings. Cite filenames in square brackets.' },
+          { role: 'user', content: `Topic: ${ctx.input}\n\n${sections}` },
+        ],
+        'report',
+      );
     } else {
       conclusion = NO_MODEL_NOTE;
     }
@@ -60,11 +68,18 @@ export class DeepResearcherAgent implements AgentImplementation {
   private async plan(ctx: AgentContext): Promise<string[]> {
     const fallback = [ctx.input, `Background and definitions: ${ctx.input}`, `Open problems and trends: ${ctx.input}`].slice(0, LOOPS);
     if (!ctx.llm) return fallback;
-    const text = await streamAnswer(ctx, [
-      { role: 'system', content: `List ${LOOPS} research sub-questions for the topic, one per line, no numbering.` },
-      { role: 'user', content: ctx.input },
-    ], 'plan');
-    const lines = text.split('\n').map((l) => l.replace(/^[-*\d.)\s]+/, '').trim()).filter(Boolean);
+    const text = await streamAnswer(
+      ctx,
+      [
+        { role: 'system', content: `List ${LOOPS} research sub-questions for the topic, one per line, no numbering.` },
+        { role: 'user', content: ctx.input },
+      ],
+      'plan',
+    );
+    const lines = text
+      .split('\n')
+      .map((l) => l.replace(/^[-*\d.)\s]+/, '').trim())
+      .filter(Boolean);
     return lines.length ? lines.slice(0, LOOPS) : fallback;
   }
 }

@@ -1,0 +1,107 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Redis } from 'ioredis';
+import type { Principal } from '@platform/contracts';
+import type { TicketAuthenticator } from '@platform/auth';
+import { GatewayConfig } from '../config';
+import { GATEWAY_REDIS } from '../limits/redis.provider';
+import { JOB_STREAM_PATH } from '../limits/routes';
+
+interface TicketPayload {
+  v: 1;
+  /** Job id the ticket opens. */
+  j: string;
+  /** The caller it was issued to. */
+  t: string;
+  s: string;
+  /** Expiry, unix seconds. */
+  e: number;
+  n: string;
+}
+
+export interface IssuedTicket {
+  ticket: string;
+  expiresAt: Date;
+}
+
+/**
+ * Short-lived stream tickets for EventSource, which cannot send headers: `base64url(payload).base64url(HMAC-SHA256)`,
+ * bound to one job, one caller and an expiry. Stateless to verify, so any replica accepts a ticket any
+ * other issued. The key is STREAM_TICKET_SECRET, or — when unset — a random key created once in Redis
+ * (SET NX) and shared by every replica.
+ */
+@Injectable()
+export class StreamTickets implements TicketAuthenticator {
+  readonly queryParam = 'ticket';
+  private key?: Promise<Buffer>;
+
+  constructor(
+    @Inject(GatewayConfig) private readonly config: GatewayConfig,
+    @Inject(GATEWAY_REDIS) private readonly redis: Redis,
+  ) {}
+
+  async issue(jobId: string, principal: Principal, now = Date.now()): Promise<IssuedTicket> {
+    const e = Math.floor(now / 1000) + this.config.STREAM_TICKET_TTL_SECONDS;
+    const payload: TicketPayload = { v: 1, j: jobId, t: principal.type, s: principal.sub, e, n: randomBytes(9).toString('base64url') };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return { ticket: `${body}.${await this.sign(body)}`, expiresAt: new Date(e * 1000) };
+  }
+
+  /** The ticket's caller, if the ticket is genuine, unexpired and issued for the job this request streams. */
+  async authenticate(ticket: string, req: Request): Promise<Principal | null> {
+    const route = req.method === 'GET' ? JOB_STREAM_PATH.exec(req.path) : null;
+    if (!route) return null; // tickets open stream URLs only
+    const payload = await this.verify(ticket);
+    if (!payload) return null;
+    let jobId: string;
+    try {
+      jobId = decodeURIComponent(route[1]);
+    } catch {
+      return null;
+    }
+    if (payload.j !== jobId) return null;
+    return { type: payload.t, sub: payload.s };
+  }
+
+  async verify(ticket: string, now = Date.now()): Promise<TicketPayload | null> {
+    const parts = ticket.split('.');
+    if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) return null;
+    const expected = Buffer.from(await this.sign(parts[0]), 'base64url');
+    const given = Buffer.from(parts[1], 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    let payload: TicketPayload;
+    try {
+      payload = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as TicketPayload;
+    } catch {
+      return null;
+    }
+    if (payload?.v !== 1 || typeof payload.j !== 'string' || typeof payload.t !== 'string' || typeof payload.s !== 'string' || typeof payload.e !== 'number')
+      return null;
+    if (payload.e * 1000 <= now) return null;
+    return payload;
+  }
+
+  private async sign(body: string): Promise<string> {
+    return createHmac('sha256', await this.secret())
+      .update(`stream-ticket.v1.${body}`)
+      .digest('base64url');
+  }
+
+  private secret(): Promise<Buffer> {
+    if (!this.key) {
+      const configured = this.config.STREAM_TICKET_SECRET;
+      this.key = configured ? Promise.resolve(Buffer.from(configured, 'utf8')) : this.sharedKey();
+      this.key.catch(() => (this.key = undefined)); // Redis was down: try again next time
+    }
+    return this.key;
+  }
+
+  private async sharedKey(): Promise<Buffer> {
+    const name = `${this.config.REDIS_KEY_PREFIX}stream-ticket-key`;
+    await this.redis.set(name, randomBytes(32).toString('base64'), 'NX');
+    const value = await this.redis.get(name);
+    if (!value) throw new Error('stream ticket key missing in Redis');
+    return Buffer.from(value, 'base64');
+  }
+}

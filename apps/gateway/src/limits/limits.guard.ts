@@ -1,0 +1,78 @@
+import { type CanActivate, type ExecutionContext, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { ANONYMOUS, ownerOf, type Principal } from '@platform/contracts';
+import { isPublicPath, IS_PUBLIC } from '@platform/auth';
+import { RateLimiter, type RateDecision } from './rate-limiter';
+import { IS_STREAM, isJobStreamRequest, PUBLIC_PATHS } from './routes';
+import { StreamSlots } from './stream-slots';
+
+/** Rate-limit key: the principal's owner key; anonymous callers by client address (`trust proxy` decides which). */
+export function callerKey(principal: Principal | undefined, req: Request): string {
+  const p = principal ?? ANONYMOUS;
+  return p.type === 'anonymous' ? `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}` : `p:${ownerOf(p)}`;
+}
+
+export class TooManyRequests extends HttpException {
+  constructor(detail: string) {
+    super({ detail }, HttpStatus.TOO_MANY_REQUESTS);
+  }
+}
+
+/**
+ * Runs after authentication: the per-caller rate limits (headers on every limited response, 429 with
+ * Retry-After beyond them) and, on stream routes, one of the caller's concurrent-stream slots, held
+ * until the response closes.
+ */
+@Injectable()
+export class LimitsGuard implements CanActivate {
+  private readonly logger = new Logger('Limits');
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly slots: StreamSlots,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const res = context.switchToHttp().getResponse<Response>();
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) || isPublicPath(req.path, PUBLIC_PATHS)) return true;
+    const key = callerKey(req.principal, req);
+    await this.rateLimit(key, res);
+    const isStream = this.reflector.getAllAndOverride<boolean>(IS_STREAM, [context.getHandler(), context.getClass()]) || isJobStreamRequest(req);
+    if (isStream && this.slots.max > 0) {
+      const slot = await this.slots.acquire(key);
+      if (!slot) {
+        res.setHeader('Retry-After', '5');
+        throw new TooManyRequests(`Too many concurrent streams (limit ${this.slots.max} per caller)`);
+      }
+      res.once('close', () => slot.release());
+    }
+    return true;
+  }
+
+  /** Counts a request that failed authentication against its client address, so bad credentials cannot be tried at full speed. */
+  async countFailedAuthentication(req: Request, res: Response): Promise<void> {
+    await this.rateLimit(`authfail:${callerKey(undefined, req)}`, res);
+  }
+
+  private async rateLimit(key: string, res: Response): Promise<void> {
+    if (!this.limiter.enabled) return;
+    let d: RateDecision;
+    try {
+      d = await this.limiter.consume(key);
+    } catch (err) {
+      this.logger.warn(`rate limit not enforced: ${(err as Error).message}`);
+      return;
+    }
+    res.setHeader('X-RateLimit-Limit', String(d.limit));
+    res.setHeader('X-RateLimit-Remaining', String(d.remaining));
+    res.setHeader('X-RateLimit-Reset', String(d.resetAt));
+    if (!d.allowed) {
+      res.setHeader('Retry-After', String(d.retryAfter));
+      throw new TooManyRequests(`Rate limit exceeded: retry in ${d.retryAfter} s`);
+    }
+  }
+}
