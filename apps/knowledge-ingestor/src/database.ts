@@ -1,8 +1,9 @@
 import type { ServiceDatabase } from '@platform/runtime';
+import { CreateKnowledge1732400000000 } from './migrations/1732400000000-create-knowledge';
 
-/** The knowledge schema: owned by knowledge-ingestor alone. */
+/** The knowledge schema: collections, documents, chunks (+ full-text index). Owned by knowledge-ingestor alone. */
 export const database: ServiceDatabase = {
   schema: 'knowledge',
   entities: [],
-  migrations: [],
+  migrations: [CreateKnowledge1732400000000],
 };

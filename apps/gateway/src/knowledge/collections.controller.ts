@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { COLLECTION_NAME_PATTERN, CreateCollectionRequest, KnowledgeSubjects, SearchBody } from '@platform/contracts';
+import { Bus } from '@platform/runtime';
+
+/** A name that cannot exist answers 404 here, like an unknown collection. */
+export function collectionName(name: string): string {
+  if (!COLLECTION_NAME_PATTERN.test(name)) throw new NotFoundException({ detail: `Collection '${name.slice(0, 100)}' not found` });
+  return name;
+}
+
+/** Knowledge API: collections and search. Thin: validation here, the knowledge base in knowledge-ingestor. */
+@ApiTags('knowledge')
+@Controller('v1/collections')
+export class CollectionsController {
+  constructor(private readonly bus: Bus) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a collection (409 if the name exists)' })
+  @ApiBody({ type: CreateCollectionRequest })
+  create(@Body() body: CreateCollectionRequest) {
+    return this.bus.request(KnowledgeSubjects.collections.create, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List the caller's collections" })
+  list() {
+    return this.bus.request(KnowledgeSubjects.collections.list, {});
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'Get a collection' })
+  get(@Param('name') name: string) {
+    return this.bus.request(KnowledgeSubjects.collections.get, { name: collectionName(name) });
+  }
+
+  @Delete(':name')
+  @ApiOperation({ summary: 'Delete a collection with its documents, chunks and stored files' })
+  remove(@Param('name') name: string) {
+    return this.bus.request(KnowledgeSubjects.collections.delete, { name: collectionName(name) });
+  }
+
+  @Post(':name/search')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Search a collection; results best first' })
+  @ApiBody({ type: SearchBody })
+  search(@Param('name') name: string, @Body() body: SearchBody) {
+    return this.bus.request(KnowledgeSubjects.search, { collection_name: collectionName(name), query: body.query, top_k: body.top_k ?? 5 });
+  }
+}
