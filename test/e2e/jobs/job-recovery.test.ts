@@ -49,8 +49,8 @@ describe('job recovery (e2e)', () => {
     const id = await submit('crash me [[tokens=60 delay=40]]');
     await eventually(async () => (await statusOfJob(id)).status === 'running');
     await new Promise((r) => setTimeout(r, 500)); // some events are written by the doomed worker
-    const b = await startRunner();
     a.kill();
+    const b = await startRunner(); // started after the crash, so it can only be a retry
     await eventually(async () => (await statusOfJob(id)).status === 'success', 30_000, 200);
     expect(b.alive).toBe(true);
 
@@ -71,8 +71,8 @@ describe('job recovery (e2e)', () => {
     const a = await startRunner();
     const id = await submit('doomed [[tokens=200 delay=50]]');
     await eventually(async () => (await statusOfJob(id)).status === 'running');
-    const b = await startRunner();
     a.kill();
+    const b = await startRunner();
     // b picks it up as attempt 2 (the last allowed); kill it too.
     await eventually(
       async () => {
@@ -82,8 +82,8 @@ describe('job recovery (e2e)', () => {
       20_000,
       200,
     );
-    const c = await startRunner();
     b.kill();
+    const c = await startRunner();
     const final = await eventually(
       async () => {
         const s = await statusOfJob(id);

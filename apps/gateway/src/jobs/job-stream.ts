@@ -108,7 +108,9 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   async serve(jobId: string, after: number, req: Request, res: Response): Promise<void> {
     const ctx = RequestContextStore.current() ?? { correlationId: RequestContextStore.correlationId() };
     let session: StreamSession | undefined;
-    const stopListening = await this.liveEvents.listen(jobId, (e) => session?.deliver(e));
+    // Live events that arrive before the session exists (during the first page read) are kept, not lost.
+    const early: JobEvent[] = [];
+    const stopListening = await this.liveEvents.listen(jobId, (e) => (session ? session.deliver(e) : early.push(e)));
     let handedOff = false;
     try {
       const first = await this.page(ctx, jobId, after);
@@ -118,6 +120,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       }
       session = new StreamSession(jobId, ctx, after, res, this);
       const s = session;
+      early.forEach((e) => s.deliver(e));
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
