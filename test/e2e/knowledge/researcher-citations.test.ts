@@ -31,8 +31,11 @@ describe('Knowledge + researcher agents (e2e)', () => {
     // their own LLM settings) must not take this suite's jobs.
     natsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kn-e2e-nats-'));
     nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', '18329', '-js', '-sd', natsDir], { stdio: 'ignore' });
-    await eventually(async () => (await fetch('http://127.0.0.1:18329').catch((e: { cause?: { code?: string } }) => e.cause?.code !== 'ECONNREFUSED')) !== false, 10_000);
-    const env = { ...KNOWLEDGE_TEST_ENV, LLM_BASE_URL: '', NATS_URL: 'nats://127.0.0.1:18329', REDIS_URL: 'redis://127.0.0.1:6379/7' };
+    await eventually(
+      async () => (await fetch('http://127.0.0.1:18329').catch((e: { cause?: { code?: string } }) => e.cause?.code !== 'ECONNREFUSED')) !== false,
+      10_000,
+    );
+    const env = { ...KNOWLEDGE_TEST_ENV, LLM_BASE_URL: '', NATS_URL: 'nats://127.0.0.1:18329', REDIS_URL: 'redis://127.0.0.1:6379/8' };
     suite = await startSuite({ basePort: 18320, apps: ['knowledge-ingestor', 'job-runner', 'gateway'], env, waitReady: false });
     migrateKnowledge(suite.env);
     gw = suite.gatewayUrl;

@@ -37,7 +37,9 @@ export class TestBus {
   ) {}
 
   static async open(natsUrl: string): Promise<TestBus> {
-    const ctx = await NestFactory.createApplicationContext(BusModule.forRoot({ url: natsUrl, name: 'knowledge-test', requestTimeoutMs: 15_000 }), { logger: false });
+    const ctx = await NestFactory.createApplicationContext(BusModule.forRoot({ url: natsUrl, name: 'knowledge-test', requestTimeoutMs: 15_000 }), {
+      logger: false,
+    });
     const nc = await connect({ servers: natsUrl.split(',') });
     const files = await new Objm(nc).create(KNOWLEDGE_FILES_BUCKET);
     return new TestBus(ctx, ctx.get(Bus), nc, files);
@@ -59,19 +61,31 @@ export function db(url: string): pg.Pool {
 }
 
 export async function waitForDocument(gatewayUrl: string, id: string, timeoutMs = 20_000): Promise<DocumentView> {
-  return eventually(async () => {
-    const r = await json<DocumentView>(`${gatewayUrl}/v1/documents/${id}`);
-    return r.status === 200 && (r.body.status === 'ready' || r.body.status === 'failed') ? r.body : undefined;
-  }, timeoutMs, 100);
+  return eventually(
+    async () => {
+      const r = await json<DocumentView>(`${gatewayUrl}/v1/documents/${id}`);
+      return r.status === 200 && (r.body.status === 'ready' || r.body.status === 'failed') ? r.body : undefined;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 /** A multipart body built by hand, so filenames can carry bytes a form library would escape. */
-export function rawMultipart(fields: Record<string, string>, files: { field: string; filename: string; star?: string; type: string; content: Buffer | string }[]) {
+export function rawMultipart(
+  fields: Record<string, string>,
+  files: { field: string; filename: string; star?: string; type: string; content: Buffer | string }[],
+) {
   const boundary = `----kn${randomUUID().replace(/-/g, '')}`;
   const parts: Buffer[] = [];
   for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
   for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; ${f.star ? `filename*=${f.star}` : `filename="${f.filename}"`}\r\nContent-Type: ${f.type}\r\n\r\n`, 'utf8'));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.field}"; ${f.star ? `filename*=${f.star}` : `filename="${f.filename}"`}\r\nContent-Type: ${f.type}\r\n\r\n`,
+        'utf8',
+      ),
+    );
     parts.push(Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content));
     parts.push(Buffer.from('\r\n'));
   }

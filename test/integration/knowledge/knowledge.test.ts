@@ -20,7 +20,12 @@ describe('Knowledge API against the real ingestor and gateway', () => {
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    const env = { ...KNOWLEDGE_TEST_ENV, UPLOAD_MAX_FILE_BYTES: String(MAX_FILE), UPLOAD_MAX_FILES: String(MAX_FILES), UPLOAD_MAX_REQUEST_BYTES: String(1024 * 1024) };
+    const env = {
+      ...KNOWLEDGE_TEST_ENV,
+      UPLOAD_MAX_FILE_BYTES: String(MAX_FILE),
+      UPLOAD_MAX_FILES: String(MAX_FILES),
+      UPLOAD_MAX_REQUEST_BYTES: String(1024 * 1024),
+    };
     suite = await startSuite({ basePort: 18310, apps: ['knowledge-ingestor', 'gateway'], env, waitReady: false });
     migrateKnowledge(suite.env);
     gw = suite.gatewayUrl;
@@ -43,7 +48,8 @@ describe('Knowledge API against the real ingestor and gateway', () => {
 
   async function upload(name: string, files: [string, string | Buffer, string?][]): Promise<DocumentAccepted[]> {
     let req = request(gw).post('/v1/documents').field('collection_name', name);
-    for (const [filename, content, contentType] of files) req = req.attach('files', Buffer.from(content), { filename, contentType: contentType ?? 'text/plain' });
+    for (const [filename, content, contentType] of files)
+      req = req.attach('files', Buffer.from(content), { filename, contentType: contentType ?? 'text/plain' });
     const r = await req;
     expect(r.status).toBe(202);
     return r.body.documents;
@@ -93,7 +99,10 @@ describe('Knowledge API against the real ingestor and gateway', () => {
     });
 
     it('unknown collection → 404', async () => {
-      const r = await request(gw).post('/v1/documents').field('collection_name', unique('missing')).attach('files', Buffer.from('hi'), { filename: 'a.txt', contentType: 'text/plain' });
+      const r = await request(gw)
+        .post('/v1/documents')
+        .field('collection_name', unique('missing'))
+        .attach('files', Buffer.from('hi'), { filename: 'a.txt', contentType: 'text/plain' });
       expect(r.status).toBe(404);
       expect(r.body.detail).toMatch(/not found/);
     });
@@ -108,14 +117,24 @@ describe('Knowledge API against the real ingestor and gateway', () => {
       let many = request(gw).post('/v1/documents').field('collection_name', name);
       for (let i = 0; i <= MAX_FILES; i++) many = many.attach('files', Buffer.from(`file ${i}`), { filename: `f${i}.txt`, contentType: 'text/plain' });
       expect((await many).status).toBe(413);
-      const r = await fetch(`${gw}/v1/documents`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(2 * 1024 * 1024) }, body: 'x'.repeat(10) }).catch(() => null);
+      const r = await fetch(`${gw}/v1/documents`, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(2 * 1024 * 1024) },
+        body: 'x'.repeat(10),
+      }).catch(() => null);
       if (r) expect(r.status).toBe(413);
     });
 
     it('wrong type → 415 (unknown extension, binary disguised as text)', async () => {
-      const png = await request(gw).post('/v1/documents').field('collection_name', name).attach('files', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]), { filename: 'a.png', contentType: 'image/png' });
+      const png = await request(gw)
+        .post('/v1/documents')
+        .field('collection_name', name)
+        .attach('files', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]), { filename: 'a.png', contentType: 'image/png' });
       expect(png.status).toBe(415);
-      const bin = await request(gw).post('/v1/documents').field('collection_name', name).attach('files', Buffer.from([0x41, 0, 0x42, 0]), { filename: 'a.txt', contentType: 'text/plain' });
+      const bin = await request(gw)
+        .post('/v1/documents')
+        .field('collection_name', name)
+        .attach('files', Buffer.from([0x41, 0, 0x42, 0]), { filename: 'a.txt', contentType: 'text/plain' });
       expect(bin.status).toBe(415);
       const docs = await request(gw).get(`/v1/documents?collection_name=${name}`);
       expect(docs.body.total).toBe(0);
@@ -187,7 +206,11 @@ describe('Knowledge API against the real ingestor and gateway', () => {
     it('ranks the most relevant chunk first and honours top_k', async () => {
       const name = await collection('rank');
       const docs = await upload(name, [
-        ['tides.md', '# Tidal energy\n\nTidal energy harnesses the tides. Tidal power stations convert tidal currents into electricity; tidal energy is predictable.', 'text/markdown'],
+        [
+          'tides.md',
+          '# Tidal energy\n\nTidal energy harnesses the tides. Tidal power stations convert tidal currents into electricity; tidal energy is predictable.',
+          'text/markdown',
+        ],
         ['mixed.txt', 'Wind turbines and solar panels dominate renewables. Tidal energy is mentioned once here.', 'text/plain'],
         ['cooking.html', '<html><body><h1>Bread</h1><p>Knead the dough and bake it for forty minutes.</p></body></html>', 'text/html'],
         ['facts.json', JSON.stringify({ topic: 'geology', facts: ['granite is igneous', 'limestone is sedimentary'] }), 'application/json'],
@@ -199,7 +222,13 @@ describe('Knowledge API against the real ingestor and gateway', () => {
       const results = (r.body as SearchReply).results;
       expect(results.map((x) => x.filename)).toEqual(['tides.md', 'mixed.txt']);
       expect(results[0].score).toBeGreaterThan(results[1].score);
-      expect(results[0]).toEqual({ document_id: docs[0].document_id, filename: 'tides.md', chunk_index: 0, text: expect.stringContaining('Tidal'), score: expect.any(Number) });
+      expect(results[0]).toEqual({
+        document_id: docs[0].document_id,
+        filename: 'tides.md',
+        chunk_index: 0,
+        text: expect.stringContaining('Tidal'),
+        score: expect.any(Number),
+      });
 
       expect((await request(gw).post(`/v1/collections/${name}/search`).send({ query: 'dough bake' })).body.results[0].filename).toBe('cooking.html');
       expect((await request(gw).post(`/v1/collections/${name}/search`).send({ query: 'sedimentary limestone' })).body.results[0].filename).toBe('facts.json');
@@ -243,7 +272,10 @@ describe('Knowledge API against the real ingestor and gateway', () => {
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM knowledge.chunks WHERE document_id = $1`, [first.document_id]);
       expect(rows[0].n).toBe(ready.chunk_count);
       // Objects: one per document, the duplicates' copies were dropped.
-      const objects = await pool.query(`SELECT object_name FROM knowledge.documents d JOIN knowledge.collections c ON c.id = d.collection_id WHERE c.name = $1`, [name]);
+      const objects = await pool.query(
+        `SELECT object_name FROM knowledge.documents d JOIN knowledge.collections c ON c.id = d.collection_id WHERE c.name = $1`,
+        [name],
+      );
       const stored = await tb.files.list();
       const names = new Set(stored.filter((o) => !o.deleted).map((o) => o.name));
       for (const o of objects.rows) expect(names.has(o.object_name)).toBe(true);
@@ -333,7 +365,10 @@ describe('Knowledge API against the real ingestor and gateway', () => {
       expect(mine.results).toHaveLength(1);
 
       const notFound = async (p: Promise<unknown>) => {
-        const err = await p.then(() => null, (e: unknown) => e);
+        const err = await p.then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err).toBeInstanceOf(RemoteError);
         expect((err as RemoteError).status).toBe(404);
       };
@@ -360,7 +395,12 @@ describe('Knowledge API against the real ingestor and gateway', () => {
     });
 
     it('rejects malformed messages with 422', async () => {
-      const err = await tb.bus.request(KnowledgeSubjects.documents.register, { collection_name: 'x', files: [{ object_name: '../x', filename: 'a/b', format: 'exe', content_type: 'x', size_bytes: -1, sha256: 'z' }] } as never).catch((e: RemoteError) => e);
+      const err = await tb.bus
+        .request(KnowledgeSubjects.documents.register, {
+          collection_name: 'x',
+          files: [{ object_name: '../x', filename: 'a/b', format: 'exe', content_type: 'x', size_bytes: -1, sha256: 'z' }],
+        } as never)
+        .catch((e: RemoteError) => e);
       expect((err as RemoteError).status).toBe(422);
     });
   });

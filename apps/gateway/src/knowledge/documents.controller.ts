@@ -99,7 +99,8 @@ export class DocumentsController {
     if (stray) throw new UnprocessableEntityException({ detail: `Unexpected file field '${stray.fieldname.slice(0, 64)}'; send files as "files"` });
     if (all.length === 0) throw new UnprocessableEntityException({ detail: 'At least one file is required (multipart field "files")' });
     const total = all.reduce((n, p) => n + p.size, 0);
-    if (total > this.config.UPLOAD_MAX_REQUEST_BYTES) throw new PayloadTooLargeException({ detail: `Files larger than ${this.config.UPLOAD_MAX_REQUEST_BYTES} bytes in total` });
+    if (total > this.config.UPLOAD_MAX_REQUEST_BYTES)
+      throw new PayloadTooLargeException({ detail: `Files larger than ${this.config.UPLOAD_MAX_REQUEST_BYTES} bytes in total` });
 
     const files = all.map((p) => {
       const filename = sanitizeFilename(p.originalname);

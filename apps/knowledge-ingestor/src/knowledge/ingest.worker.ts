@@ -36,7 +36,9 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     void this.queue.queue.process(this.config.INGEST_CONCURRENCY, (job: Job<IngestJob>) => this.ingest(job.data.document_id));
     this.queue.queue.on('failed', (job: Job<IngestJob>, err: Error) => {
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        void this.store.fail(job.data.document_id, `Ingestion failed after ${job.attemptsMade} attempts: ${err.message}`).catch((e: Error) => this.logger.error(e.message));
+        void this.store
+          .fail(job.data.document_id, `Ingestion failed after ${job.attemptsMade} attempts: ${err.message}`)
+          .catch((e: Error) => this.logger.error(e.message));
       }
     });
   }

@@ -150,7 +150,12 @@ export class KnowledgeService {
     const near = fullScan
       ? await this.store.vectorSearch(c.id, vector, candidates)
       : text.length
-        ? await this.store.vectorSearch(c.id, vector, candidates, text.map((t) => t.key))
+        ? await this.store.vectorSearch(
+            c.id,
+            vector,
+            candidates,
+            text.map((t) => t.key),
+          )
         : [];
     const fused = reciprocalRankFusion([text.map((t) => t.key), near.map((n) => n.key)]);
     const byKey = new Map([...near, ...text].map((r) => [r.key, r]));

@@ -172,7 +172,10 @@ export class KnowledgeStore {
 
   /** Deletes one document (its chunks go by cascade); returns its stored file name, or undefined when it did not exist. */
   async deleteDocument(owner: string, id: string): Promise<{ object_name: string | null } | undefined> {
-    const rows = await this.mutate<{ object_name: string | null }>(`DELETE FROM knowledge.documents WHERE id = $1 AND owner = $2 RETURNING object_name`, [id, owner]);
+    const rows = await this.mutate<{ object_name: string | null }>(`DELETE FROM knowledge.documents WHERE id = $1 AND owner = $2 RETURNING object_name`, [
+      id,
+      owner,
+    ]);
     return rows[0];
   }
 
@@ -189,11 +192,14 @@ export class KnowledgeStore {
   }
 
   async fail(id: string, reason: string): Promise<void> {
-    await this.db.query(`UPDATE knowledge.documents SET status = 'failed', error = $2, chunk_count = 0, updated_at = now() WHERE id = $1 AND status <> 'ready'`, [
-      id,
-      reason.slice(0, 2000),
-    ]);
-    await this.db.query(`DELETE FROM knowledge.chunks WHERE document_id = $1 AND EXISTS (SELECT 1 FROM knowledge.documents WHERE id = $1 AND status = 'failed')`, [id]);
+    await this.db.query(
+      `UPDATE knowledge.documents SET status = 'failed', error = $2, chunk_count = 0, updated_at = now() WHERE id = $1 AND status <> 'ready'`,
+      [id, reason.slice(0, 2000)],
+    );
+    await this.db.query(
+      `DELETE FROM knowledge.chunks WHERE document_id = $1 AND EXISTS (SELECT 1 FROM knowledge.documents WHERE id = $1 AND status = 'failed')`,
+      [id],
+    );
   }
 
   /**
@@ -223,7 +229,10 @@ export class KnowledgeStore {
           );
         }
       }
-      await m.query(`UPDATE knowledge.documents SET status = 'ready', error = NULL, chunk_count = $2, updated_at = now() WHERE id = $1`, [doc.id, chunks.length]);
+      await m.query(`UPDATE knowledge.documents SET status = 'ready', error = NULL, chunk_count = $2, updated_at = now() WHERE id = $1`, [
+        doc.id,
+        chunks.length,
+      ]);
       return true;
     });
   }
@@ -252,7 +261,9 @@ export class KnowledgeStore {
   }
 
   async countEmbedded(collectionId: string): Promise<number> {
-    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM knowledge.chunks WHERE collection_id = $1 AND embedding IS NOT NULL`, [collectionId]);
+    const rows: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM knowledge.chunks WHERE collection_id = $1 AND embedding IS NOT NULL`, [
+      collectionId,
+    ]);
     return Number(rows[0]?.n ?? 0);
   }
 

@@ -38,7 +38,9 @@ export async function parseUpload(format: DocumentFormat, bytes: Uint8Array, lim
     };
     const timer = setTimeout(() => finish(() => reject(new ParseError(`Parsing took longer than ${limits.timeoutMs} ms`))), limits.timeoutMs);
     worker.on('message', (m: { ok: boolean; text?: string; parse?: boolean; message?: string }) =>
-      finish(() => (m.ok ? resolve(m.text ?? '') : reject(m.parse ? new ParseError(m.message ?? 'parse failed') : new ParseError(`Parser failed: ${m.message}`)))),
+      finish(() =>
+        m.ok ? resolve(m.text ?? '') : reject(m.parse ? new ParseError(m.message ?? 'parse failed') : new ParseError(`Parser failed: ${m.message}`)),
+      ),
     );
     worker.on('error', (err) => finish(() => reject(new ParseError(`Parser crashed: ${err.message}`))));
     worker.on('exit', (code) => finish(() => reject(new ParseError(`Parser exited with code ${code}`))));

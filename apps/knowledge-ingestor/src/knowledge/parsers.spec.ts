@@ -19,7 +19,10 @@ describe('parsers', () => {
   });
 
   it('converts HTML to text without scripts', async () => {
-    const text = await extractText('html', enc('<html><head><script>evil()</script></head><body><h1>Title</h1><p>Hello <a href="http://x">link</a></p></body></html>'));
+    const text = await extractText(
+      'html',
+      enc('<html><head><script>evil()</script></head><body><h1>Title</h1><p>Hello <a href="http://x">link</a></p></body></html>'),
+    );
     expect(text).toContain('Hello link');
     expect(text).not.toContain('evil');
     expect(text).not.toContain('http://x');

@@ -19,7 +19,9 @@ export function jsonToText(value: unknown): string {
   while (stack.length > 0) {
     const [path, v] = stack.pop()!;
     if (v !== null && typeof v === 'object') {
-      const entries = Array.isArray(v) ? v.map((x, i) => [`${path}[${i}]`, x] as [string, unknown]) : Object.entries(v).map(([k, x]) => [path ? `${path}.${k}` : k, x] as [string, unknown]);
+      const entries = Array.isArray(v)
+        ? v.map((x, i) => [`${path}[${i}]`, x] as [string, unknown])
+        : Object.entries(v).map(([k, x]) => [path ? `${path}.${k}` : k, x] as [string, unknown]);
       for (let i = entries.length - 1; i >= 0; i--) stack.push(entries[i]);
     } else if (v !== null && v !== undefined) {
       lines.push(path ? `${path}: ${String(v)}` : String(v));
