@@ -674,8 +674,8 @@ async function main() {
         }));
 
       // The production statement, copied verbatim from apps/job-runner/src/jobs/event-log.ts
-      // (EventLog.insert), followed by what insert() does next: build the JobEvents and publish each on
-      // job.events.<jobId> (Bus.publish = nc.publish(subject, JSON)). The only difference from
+      // (EventLog.insert), followed by what insert() does next: build the JobEvents and publish the batch
+      // on job.events.<jobId> (Bus.publish = nc.publish(subject, JSON)). The only difference from
       // production is pg's Pool instead of TypeORM's DataSource.query on top of the same pg driver.
       const prodAppend = async (jobId) => {
         const events = batchOf();
@@ -696,7 +696,8 @@ async function main() {
         if (rows.length !== events.length) throw new Error(`append: ${rows.length} rows for ${events.length} events`);
         const first = Math.min(...rows.map((r) => Number(r.seq)));
         const subject = `job.events.${jobId}`;
-        events.forEach((e, i) => nc.publish(subject, enc.encode(JSON.stringify({ seq: first + i, type: e.type, timestamp: e.timestamp, data: e.data }))));
+        // Production publishes a write batch as one message (EventLog.publish); 50 small events fit one.
+        nc.publish(subject, enc.encode(JSON.stringify(events.map((e, i) => ({ seq: first + i, type: e.type, timestamp: e.timestamp, data: e.data })))));
         return events.length;
       };
       // Raw: the same rows as one multi-row INSERT with pg, seqs assigned client-side.

@@ -37,7 +37,7 @@ export interface JobEvent {
   metadata?: Record<string, unknown>;
 }
 
-/** Live events of one job are published here, in seq order, after they are durable. */
+/** Live events of one job are published here, in seq order, after they are durable: one event (object) or one write batch (array) per message. */
 export const jobEventsSubject = (jobId: string): string => `job.events.${jobId}`;
 /** Broadcast (no queue group): every job-runner hears it; the one running the job aborts it. */
 export const jobCancelSubject = (jobId: string): string => `job.control.cancel.${jobId}`;

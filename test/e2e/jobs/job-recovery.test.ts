@@ -47,7 +47,7 @@ describe('job recovery (e2e)', () => {
   it('retries a job on another worker after kill -9, continuing its sequence', async () => {
     const a = await startRunner();
     const id = await submit('crash me [[tokens=60 delay=40]]');
-    await eventually(async () => (await statusOfJob(id)).status === 'running');
+    await eventually(async () => (await statusOfJob(id)).status === 'running', 30_000, 100);
     await new Promise((r) => setTimeout(r, 500)); // some events are written by the doomed worker
     a.kill();
     const b = await startRunner(); // started after the crash, so it can only be a retry
@@ -70,7 +70,7 @@ describe('job recovery (e2e)', () => {
   it('fails a job, never leaves it running, once its worker has been lost JOB_MAX_ATTEMPTS times', async () => {
     const a = await startRunner();
     const id = await submit('doomed [[tokens=200 delay=50]]');
-    await eventually(async () => (await statusOfJob(id)).status === 'running');
+    await eventually(async () => (await statusOfJob(id)).status === 'running', 30_000, 100);
     a.kill();
     const b = await startRunner();
     // b picks it up as attempt 2 (the last allowed); kill it too.
@@ -99,7 +99,7 @@ describe('job recovery (e2e)', () => {
   it('cancels a queued job so that it never runs', async () => {
     await startRunner({ JOB_CONCURRENCY: '1' });
     const busy = await submit('occupy the only slot [[tokens=400 delay=20]]');
-    await eventually(async () => (await statusOfJob(busy)).status === 'running');
+    await eventually(async () => (await statusOfJob(busy)).status === 'running', 30_000, 100);
     const queued = await submit('never runs');
     expect((await statusOfJob(queued)).status).toBe('submitted');
     const res = await json(`${api}/job/${queued}/cancel`, { method: 'POST' });

@@ -70,7 +70,7 @@ describe('EventLog (integration)', () => {
     const jobId = id('publish');
     const attempt = await runningJob(jobId);
     const live: JobEvent[] = [];
-    const sub = await bus.subscribe<JobEvent>(jobEventsSubject(jobId), (e) => live.push(e));
+    const sub = await bus.subscribe<JobEvent | JobEvent[]>(jobEventsSubject(jobId), (m) => live.push(...(Array.isArray(m) ? m : [m])));
     await (await bus.connection()).flush();
     const writer = log.writer(jobId, attempt);
     await Promise.all([1, 2, 3].map((n) => writer.append({ type: 'tool.start', data: { name: 'search', n, nested: { b: 1, a: [2] } } })));

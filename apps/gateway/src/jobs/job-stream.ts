@@ -42,8 +42,17 @@ class StreamSession {
 
   /** Live events arrive here (possibly out of order across publishers) and are sent strictly in seq order. */
   deliver(e: JobEvent): void {
-    if (this.closed) return;
+    if (this.closed || e.seq <= this.lastSent) return;
+    if (this.live && !this.pumping && this.inbox.length === 0 && e.seq === this.lastSent + 1) {
+      // The common case — the next event, nothing pending — is written synchronously: no promise per client per event.
+      this.send(e);
+      if (this.finished) this.owner.close(this, false);
+      else if (this.owner.overBuffer(this)) this.owner.close(this, true);
+      return;
+    }
     this.inbox.push(e);
+    const n = this.inbox.length;
+    if (n > 1 && this.inbox[n - 2].seq > e.seq) this.inbox.sort((a, b) => a.seq - b.seq);
     if (this.live) void this.pump();
   }
 
@@ -52,7 +61,6 @@ class StreamSession {
     this.pumping = true;
     try {
       while (this.inbox.length > 0 && !this.closed && !this.finished) {
-        this.inbox.sort((a, b) => a.seq - b.seq);
         const next = this.inbox.shift()!;
         if (next.seq <= this.lastSent) continue;
         // A gap means an event is durable but its live copy has not arrived (or never will): read it from the log.

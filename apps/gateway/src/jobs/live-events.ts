@@ -36,13 +36,14 @@ export class LiveEvents implements OnApplicationShutdown {
       const subscription = nc.subscribe(jobEventsSubject(jobId), {
         callback: (err, msg) => {
           if (err) return this.logger.warn(`live ${jobId}: ${err.message}`);
-          let event: JobEvent;
+          let payload: JobEvent | JobEvent[];
           try {
-            event = JSON.parse(decoder.decode(msg.data)) as JobEvent;
+            payload = JSON.parse(decoder.decode(msg.data)) as JobEvent | JobEvent[];
           } catch {
             return;
           }
-          for (const l of listeners) l(event);
+          // job-runner publishes a write batch as one message (an array), a single event as an object.
+          for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l(event);
         },
       });
       topic = { listeners, subscription, ready: nc.flush() };

@@ -1,10 +1,18 @@
 import type { JobEvent } from '@platform/contracts';
 
+// A live event object is shared by every stream of its job on this gateway: frame it once, not once per client.
+const frames = new WeakMap<JobEvent, string>();
+
 /** One logged event as an SSE frame; the id is its sequence number. */
 export function eventFrame(e: JobEvent): string {
-  const payload: Record<string, unknown> = { type: e.type, timestamp: e.timestamp, data: e.data };
-  if (e.metadata) payload.metadata = e.metadata;
-  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(payload)}\n\n`;
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    const payload: Record<string, unknown> = { type: e.type, timestamp: e.timestamp, data: e.data };
+    if (e.metadata) payload.metadata = e.metadata;
+    frame = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(payload)}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
 }
 
 /** Generated frames carry no id: they are not in the log and must not move the client's resume point. */

@@ -7,6 +7,8 @@ import { Bus } from '@platform/runtime';
 /** One event's `data` may not exceed this many bytes of JSON; bigger payloads are truncated so a page always fits a NATS message. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 const MAX_BATCH = 500;
+/** Live messages stay well under NATS's default 1 MB max_payload. */
+const PUBLISH_BYTES = 512 * 1024;
 
 export interface Transition {
   jobId: string;
@@ -110,9 +112,23 @@ export class EventLog {
     });
   }
 
+  /** One NATS message per write batch (an array; a lone event goes as an object), split to stay well under max_payload. */
   private async publish(jobId: string, events: JobEvent[]): Promise<void> {
     const subject = jobEventsSubject(jobId);
-    for (const e of events) await this.bus.publish(subject, e);
+    if (events.length === 1) return this.bus.publish(subject, events[0]);
+    let chunk: JobEvent[] = [];
+    let bytes = 0;
+    for (const e of events) {
+      const size = Buffer.byteLength(JSON.stringify(e.data)) + 128;
+      if (chunk.length > 0 && bytes + size > PUBLISH_BYTES) {
+        await this.bus.publish(subject, chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(e);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.bus.publish(subject, chunk.length === 1 ? chunk[0] : chunk);
   }
 }
 
