@@ -1,4 +1,4 @@
-import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { RequestMethod, type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { BusModule, loggingModule } from '@platform/runtime';
 import { GatewayConfig } from './config';
 import { HealthController } from './health/health.controller';
@@ -25,7 +25,10 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigHolder.forRoot(config),
-        loggingModule('gateway', config.LOG_LEVEL),
+        loggingModule('gateway', config.LOG_LEVEL, [
+          { method: RequestMethod.GET, path: 'v1/jobs/async/job/:id/stream' },
+          { method: RequestMethod.GET, path: 'v1/jobs/async/job/:id/stream/:last_event_id' },
+        ]),
         BusModule.forRoot({ url: config.NATS_URL, name: 'gateway', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         LimitsModule,
         GatewayAuthModule,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, type Params } from 'nestjs-pino';
 import { RequestContextStore } from './request-context';
 
 export const CORRELATION_HEADER = 'x-request-id';
@@ -9,8 +9,10 @@ export const CORRELATION_HEADER = 'x-request-id';
  * Structured JSON logs (pino). Every line carries the service name and, inside a request or a NATS
  * handler, the correlation id, so one request can be followed across services with a single grep.
  */
-export function loggingModule(service: string, level: string) {
+export function loggingModule(service: string, level: string, exclude?: Params['exclude']) {
   return LoggerModule.forRoot({
+    // Routes without per-request logging (long-lived streams: a child logger per connection costs memory).
+    exclude,
     pinoHttp: {
       level,
       base: { service },

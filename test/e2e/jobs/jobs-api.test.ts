@@ -71,6 +71,8 @@ describe('Async Job API (e2e)', () => {
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(stream.headers.get('cache-control')).toMatch(/no-cache/);
     expect(stream.headers.get('x-accel-buffering')).toBe('no');
+    expect(stream.headers.get('x-request-id')).toBeTruthy();
+    expect(stream.headers.get('content-encoding') ?? 'identity').toBe('identity');
     expectWellFormed(stream.frames);
     const events = logged(stream.frames);
     expect(statusOf(events[0])).toBe('submitted');
