@@ -45,7 +45,6 @@ export const CONTENT_TYPE_OF: Record<DocumentFormat, string> = {
   json: 'application/json',
 };
 
- 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Bidirectional overrides and zero-width characters: they make a name display as something it is not. */
 const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;

@@ -1,5 +1,5 @@
 /** Characters Postgres `text` cannot hold, and other control characters that only add noise to the index. */
- 
+
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 
 /** Normalises extracted text: no NULs or control characters, unix newlines, no runs of blank space. */
