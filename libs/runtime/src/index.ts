@@ -11,3 +11,4 @@ export * from './checks';
 export * from './ping';
 export * from './database';
 export * from './bootstrap';
+export * from './exclusive';

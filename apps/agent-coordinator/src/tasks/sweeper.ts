@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicTask, withAdvisoryLock } from '@platform/runtime';
 import { CoordinatorConfig } from '../config';
 import { rowsOf } from '../db';
 import { Dispatcher } from './dispatcher';
@@ -22,46 +23,28 @@ export interface SweepResult {
 @Injectable()
 export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Sweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(CoordinatorConfig) private readonly config: CoordinatorConfig,
     private readonly lifecycle: TaskLifecycle,
     private readonly dispatcher: Dispatcher,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.sweep()
-          .catch((err: Error) => this.logger.warn(`sweep failed: ${err.message}`))
-          .finally(() => (this.running = undefined));
-    }, this.config.COORDINATOR_SWEEP_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask('sweep', config.COORDINATOR_SWEEP_INTERVAL_MS, () => this.sweep(), this.logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep, or null when another replica holds the lock. */
-  async sweep(): Promise<SweepResult | null> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK])) as { locked: boolean }[];
-      if (!locked) return null;
-      try {
-        return await this.sweepLocked();
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK]);
-      }
-    } finally {
-      await runner.release();
-    }
+  sweep(): Promise<SweepResult | null> {
+    return withAdvisoryLock(this.db, SWEEP_LOCK, () => this.sweepLocked());
   }
 
   private async sweepLocked(): Promise<SweepResult> {

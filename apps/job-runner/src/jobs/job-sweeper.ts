@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { EventLog } from './event-log';
 import { JobQueue } from './job-queue';
 import { JobStore } from './job.store';
+import { PeriodicTask, withAdvisoryLock } from '@platform/runtime';
 import { JobRunnerConfig } from '../config';
 
 /** Advisory-lock key: only the replica holding it sweeps, the others skip that round. */
@@ -18,8 +19,7 @@ const LIVE_QUEUE_STATES = new Set(['waiting', 'active', 'delayed', 'paused']);
 @Injectable()
 export class JobSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly task: PeriodicTask;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -27,38 +27,21 @@ export class JobSweeper implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly queue: JobQueue,
     private readonly log: EventLog,
     @Inject(JobRunnerConfig) private readonly config: JobRunnerConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running)
-        this.running = this.sweep()
-          .catch((err: Error) => this.logger.warn(`sweep failed: ${err.message}`))
-          .finally(() => (this.running = undefined));
-    }, this.config.JOB_SWEEP_INTERVAL_MS);
-    this.timer.unref();
+  ) {
+    this.task = new PeriodicTask('sweep', config.JOB_SWEEP_INTERVAL_MS, () => this.sweep(), this.logger);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One sweep; returns what it did (for tests and logs), or null when another replica holds the lock. */
-  async sweep(): Promise<{ deleted: number; requeued: number; failed: number } | null> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [SWEEP_LOCK])) as { locked: boolean }[];
-      if (!locked) return null;
-      try {
-        return await this.sweepLocked();
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK]);
-      }
-    } finally {
-      await runner.release();
-    }
+  sweep(): Promise<{ deleted: number; requeued: number; failed: number } | null> {
+    return withAdvisoryLock(this.db, SWEEP_LOCK, () => this.sweepLocked());
   }
 
   private async sweepLocked() {
