@@ -1,0 +1,154 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from '@jest/globals';
+import type { Request, Response } from 'express';
+import type { EventsPage, JobEvent, JobStatus } from '@platform/contracts';
+import type { Bus } from '@platform/runtime';
+import type { GatewayConfig } from '../config';
+import { JobStream } from './job-stream';
+import type { LiveEvents, LiveListener } from './live-events';
+
+/** The handoff logic against a scripted log and live feed (the real transports are covered by e2e). */
+class Harness {
+  log: JobEvent[] = [];
+  status: JobStatus = 'running';
+  listener?: LiveListener;
+  unsubscribed = false;
+  /** Runs once, while the first page is being read (to inject a race). */
+  duringFirstRead?: () => void;
+  pagesRead = 0;
+  readonly req = new EventEmitter() as unknown as Request;
+  readonly out: string[] = [];
+  statusCode = 0;
+  ended = false;
+  destroyed = false;
+  writable = 0;
+  stream: JobStream;
+
+  constructor(maxBuffer = 1 << 20) {
+    const bus = {
+      request: async (_subject: string, q: { after: number; limit?: number }): Promise<EventsPage> => {
+        const events = this.log.filter((e) => e.seq > q.after).slice(0, q.limit ?? 2000);
+        const page = { job_id: 'j', status: this.status, events, last_seq: this.log.length };
+        if (this.pagesRead++ === 0) this.duringFirstRead?.(); // after the snapshot, before the reply
+        return page;
+      },
+    } as unknown as Bus;
+    const live = {
+      listen: async (_id: string, l: LiveListener) => {
+        this.listener = l;
+        return () => (this.unsubscribed = true);
+      },
+    } as unknown as LiveEvents;
+    const config = { SSE_KEEPALIVE_MS: 60_000, SSE_RETRY_MS: 3000, SSE_MAX_BUFFER_BYTES: maxBuffer } as GatewayConfig;
+    this.stream = new JobStream(bus, live, config);
+  }
+
+  readonly res = Object.assign(new EventEmitter(), {
+    status: (code: number) => {
+      this.statusCode = code;
+      return this.res;
+    },
+    writeHead: (code: number) => (this.statusCode = code),
+    flushHeaders: () => undefined,
+    write: (chunk: string) => {
+      this.out.push(chunk);
+      this.writable += chunk.length;
+      return true;
+    },
+    end: () => (this.ended = true),
+    destroy: () => (this.destroyed = true),
+    get writableLength() {
+      return 0;
+    },
+    writableNeedDrain: false,
+  });
+
+  append(type: JobEvent['type'], data: Record<string, unknown>): JobEvent {
+    const e: JobEvent = { seq: this.log.length + 1, type, timestamp: 't', data };
+    this.log.push(e);
+    return e;
+  }
+
+  serve(after = 0) {
+    return this.stream.serve('j', after, this.req, this.res as unknown as Response);
+  }
+
+  /** Ids and generated frames, in the order written. */
+  get frames(): string[] {
+    return this.out
+      .join('')
+      .split('\n\n')
+      .filter((f) => f && !f.startsWith('retry:'))
+      .map((f) => (f.startsWith('id: ') ? f.split('\n')[0].slice(4) : f.startsWith('event: stream.mode') ? 'LIVE' : f));
+  }
+}
+
+describe('JobStream', () => {
+  it('replays a finished job and ends without a live marker', async () => {
+    const h = new Harness();
+    h.append('job.status', { status: 'submitted' });
+    h.append('llm.chunk', { content: 'a' });
+    h.append('job.status', { status: 'success' });
+    h.status = 'success';
+    await h.serve();
+    expect(h.frames).toEqual(['1', '2', '3']);
+    expect(h.ended).toBe(true);
+  });
+
+  it('answers 204 when a finished job has nothing after the resume point', async () => {
+    const h = new Harness();
+    h.append('job.status', { status: 'success' });
+    h.status = 'success';
+    await h.serve(1);
+    expect(h.statusCode).toBe(204);
+    expect(h.out).toEqual([]);
+    expect(h.unsubscribed).toBe(true);
+  });
+
+  it('hands off once, drops duplicates, refills gaps from the log and ends on the terminal status', async () => {
+    const h = new Harness();
+    h.append('job.status', { status: 'submitted' });
+    h.append('job.status', { status: 'running' });
+    await h.serve();
+    expect(h.frames).toEqual(['1', '2', 'LIVE']);
+    const e3 = h.append('llm.chunk', { content: 'x' });
+    const e4 = h.append('llm.chunk', { content: 'y' });
+    const e5 = h.append('llm.chunk', { content: 'z' });
+    h.listener!(e3);
+    h.listener!(e3); // duplicate
+    h.listener!(e5); // e4's live copy is late: read from the log
+    await new Promise((r) => setImmediate(r));
+    h.listener!(e4); // arrives after all: already sent
+    const end = h.append('job.status', { status: 'success' });
+    h.status = 'success';
+    h.listener!(end);
+    await new Promise((r) => setImmediate(r));
+    expect(h.frames).toEqual(['1', '2', 'LIVE', '3', '4', '5', '6']);
+    expect(h.ended).toBe(true);
+  });
+
+  it('keeps live events that arrive while the first page is read', async () => {
+    const h = new Harness();
+    h.append('job.status', { status: 'submitted' });
+    // Committed after the page's snapshot and published before the session exists.
+    h.duringFirstRead = () => h.listener!(h.append('job.status', { status: 'running' }));
+    await h.serve();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(h.frames).toEqual(['1', 'LIVE', '2']);
+  });
+
+  it('disconnects a client that stops reading once its buffer passes the bound', async () => {
+    const h = new Harness(16 * 1024);
+    let buffered = 0;
+    Object.defineProperty(h.res, 'writableLength', { get: () => buffered });
+    h.append('job.status', { status: 'running' });
+    await h.serve();
+    buffered = 10 * 1024;
+    h.listener!(h.append('llm.chunk', { content: 'fits' }));
+    expect(h.destroyed).toBe(false);
+    buffered = 32 * 1024;
+    h.listener!(h.append('llm.chunk', { content: 'too much' }));
+    expect(h.destroyed).toBe(true);
+  });
+});
