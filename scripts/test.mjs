@@ -14,12 +14,14 @@
 // with Jest's exit code. With CI=true, servers this run started are stopped at the end; otherwise
 // they are left running for the next run (npm run stack:down stops them).
 //
+// Each run resets the test database's service schemas and the test Redis db before migrating.
+//
 // `npm test -- --selectProjects unit` skips the preparation (unit tests need no servers), as does
 // TEST_SKIP_PREPARE=1.
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, build, ensureInfra, migrate, selectedApps, stackEnv, stopInfra, testUrls } from './lib/stack.mjs';
+import { ROOT, build, ensureInfra, migrate, resetTestState, selectedApps, stackEnv, stopInfra, testUrls } from './lib/stack.mjs';
 
 const args = process.argv.slice(2);
 const ci = ['1', 'true'].includes((process.env.CI ?? '').toLowerCase());
@@ -64,6 +66,8 @@ try {
     env.STACK_PREPARED = '1';
     const apps = selectedApps(env);
     await build({ apps });
+    // Every run starts from migrations on an empty test database (TEST_KEEP_STATE=1 keeps it).
+    if (process.env.TEST_KEEP_STATE !== '1') await resetTestState(urls);
     await migrate({ env, apps });
     console.log(`[test] prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }

@@ -815,6 +815,41 @@ async function pgLogin(url) {
  * exist", connect to the `postgres` database with the same credentials and CREATE DATABASE.
  * @param {string} url
  */
+/** Schemas the services own; dropped by resetTestState so each test run starts from migrations. */
+const SERVICE_SCHEMAS = ['job_runner', 'coordinator', 'knowledge'];
+
+/**
+ * Give a test run a clean slate: drop the services' schemas in the test database (migrations recreate
+ * them) and flush the test Redis database, so jobs, caps and queues left by an earlier or interrupted
+ * run cannot leak into this one. Refuses anything that does not look like a test target (a database
+ * whose name does not end in `_test`, or Redis db 0).
+ * @param {{TEST_DATABASE_URL: string, TEST_REDIS_URL: string}} urls
+ */
+export async function resetTestState(urls) {
+  const dbUrl = new URL(urls.TEST_DATABASE_URL);
+  const db = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
+  if (!db.endsWith('_test')) throw new Error(`refusing to reset database "${db}": not a *_test database`);
+  const client = new (loadPg().Client)({ connectionString: urls.TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${SERVICE_SCHEMAS.map(sqlIdent).join(', ')} CASCADE`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+  const redisUrl = new URL(urls.TEST_REDIS_URL);
+  const redisDb = Number(redisUrl.pathname.replace(/^\//, '') || '0');
+  if (redisDb === 0) throw new Error('refusing to flush Redis db 0 for tests');
+  const Redis = createRequire(path.join(ROOT, 'package.json'))('ioredis');
+  const redis = new (Redis.default ?? Redis)(urls.TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+  log(`test state reset: schemas of "${db}" dropped, Redis db ${redisDb} flushed`);
+}
+
 export async function ensureDatabase(url) {
   const err = await pgLogin(url);
   if (!err) return; // null: fine; undefined: pg not installed, cannot check
