@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { generateKeyPair } from 'jose';
 import { startService, testEnv, type AppProcess } from '../../support/services';
 import { AUDIENCE, HangingLlm, hs256WithKey, startNats, tamper, TestIdp, uniq, unsignedToken } from './fixtures';
+import { call } from './support';
 
 jest.setTimeout(180_000);
 
@@ -33,28 +34,6 @@ let alice: Record<string, string>;
 let bob: Record<string, string>;
 let carolKey: string;
 
-async function call(base: string, method: string, url: string, headers: Record<string, string> = {}, body?: unknown) {
-  const send = () =>
-    fetch(`${base}${url}`, {
-      method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-  // A keep-alive socket the server closed while idle fails once with "other side closed": send again.
-  const res = await send()
-    .catch(() => send())
-    .catch((err: Error) => {
-      throw new Error(`${method} ${base}${url}: ${err.message} (${(err.cause as Error)?.message})`);
-    });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, headers: res.headers, body: json as Record<string, unknown> };
-}
 const api = (method: string, url: string, headers: Record<string, string> = {}, body?: unknown) => call(gw.url, method, url, headers, body);
 
 async function submit(headers: Record<string, string>, agent = 'echo', input = 'hello', base = gw.url): Promise<string> {
