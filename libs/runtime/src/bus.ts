@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Headers, type RpcReply, type RpcRequest, type RpcSubject } from '@platform/contracts';
@@ -25,6 +26,7 @@ const decoder = new TextDecoder();
 @Injectable()
 export class Bus implements OnApplicationShutdown {
   private readonly logger = new Logger(Bus.name);
+  private readonly buckets = new Map<string, Promise<ObjectStore>>();
   constructor(
     @Inject(NATS_CLIENT) private readonly client: ClientProxy,
     @Inject(BUS_OPTIONS) private readonly options: BusOptions,
@@ -46,6 +48,17 @@ export class Bus implements OnApplicationShutdown {
   async connection(): Promise<NatsConnection> {
     await this.client.connect();
     return this.client.unwrap<NatsConnection>();
+  }
+
+  /** A JetStream object store bucket (created on first use, opened once per process; retried after a failure). */
+  bucket(name: string): Promise<ObjectStore> {
+    let store = this.buckets.get(name);
+    if (!store) {
+      store = this.connection().then((nc) => new Objm(nc).create(name));
+      store.catch(() => this.buckets.delete(name));
+      this.buckets.set(name, store);
+    }
+    return store;
   }
 
   async publish(subject: string, payload: unknown): Promise<void> {

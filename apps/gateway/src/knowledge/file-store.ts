@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { ObjectStore } from '@nats-io/obj';
 import { KNOWLEDGE_FILES_BUCKET } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
@@ -10,16 +10,11 @@ import { Bus } from '@platform/runtime';
 @Injectable()
 export class UploadStore {
   private readonly logger = new Logger(UploadStore.name);
-  private store?: Promise<ObjectStore>;
 
   constructor(private readonly bus: Bus) {}
 
   private bucket(): Promise<ObjectStore> {
-    if (!this.store) {
-      this.store = (async () => new Objm(await this.bus.connection()).create(KNOWLEDGE_FILES_BUCKET))();
-      this.store.catch(() => (this.store = undefined));
-    }
-    return this.store;
+    return this.bus.bucket(KNOWLEDGE_FILES_BUCKET);
   }
 
   async put(name: string, bytes: Uint8Array, description: string): Promise<void> {
