@@ -1,6 +1,7 @@
 import { RequestMethod, type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { BusModule, loggingModule } from '@platform/runtime';
 import { GatewayConfig } from './config';
+import { DebugConsoleController } from './console/debug-console.controller';
 import { HealthController } from './health/health.controller';
 import { RequestContextMiddleware } from './http/request-context.middleware';
 import { JobsModule } from './jobs/jobs.module';
@@ -36,7 +37,7 @@ export class AppModule implements NestModule {
         ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
         CoordinatorModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, DebugConsoleController],
     };
   }
 

@@ -38,6 +38,13 @@ describe('platform health (e2e)', () => {
     expect(ready.body.services['job-runner'].dependencies).toEqual(expect.objectContaining({ postgres: 'up', nats: 'up', redis: 'up' }));
   });
 
+  it('serves the debug console page', async () => {
+    const res = await fetch(`${suite.gatewayUrl}/debug`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await res.text()).toContain('EventSource');
+  });
+
   it('each backend serves its own probes', async () => {
     for (const name of ['job-runner', 'agent-coordinator', 'knowledge-ingestor'] as const) {
       const app = suite.app(name);
