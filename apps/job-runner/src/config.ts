@@ -8,9 +8,12 @@ export class JobRunnerConfig extends QueueConfig {
   @Max(65535)
   JOB_RUNNER_PORT = 8001;
 
-  /** Jobs one process runs at once. Agents mostly wait on I/O, so this can exceed the core count. */
+  /**
+   * Jobs one process runs at once. Agents mostly wait on I/O, so this can exceed the core count.
+   * 0 makes an API-only replica: it answers submits and queries but runs no jobs.
+   */
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(1000)
   JOB_CONCURRENCY = 16;
 

@@ -119,4 +119,28 @@ describe('EventLog (integration)', () => {
     expect(job?.input).toBe('x');
     expect(await store.findOwned(jobId, 'bob')).toBeNull();
   });
+
+  it('inserts concurrent submissions in shared statements, each conflict decided as if submitted alone', async () => {
+    const base = id('batch');
+    const distinct = Array.from({ length: 300 }, (_, i) => newJob(`${base}-${i}`, `owner-${i % 3}`));
+    // Issued in the same tick, so they share statements; the duplicates land in the same batch as their first.
+    const sameId = [newJob(`${base}-dup`, 'alice'), { ...newJob(`${base}-dup`, 'bob'), input: 'second' }];
+    const sameKey = [
+      { ...newJob(`${base}-k1`, 'carol'), idempotency_key: 'key-1' },
+      { ...newJob(`${base}-k2`, 'carol'), idempotency_key: 'key-1' },
+      { ...newJob(`${base}-k3`, 'dave'), idempotency_key: 'key-1' },
+    ];
+    const results = await Promise.all([...distinct, ...sameId, ...sameKey].map((job) => store.create(job)));
+    expect(results.slice(0, 300).every((r) => r?.seq === 1 && r.type === 'job.status')).toBe(true);
+    expect(results.slice(300).map((r) => r !== null)).toEqual([true, false, true, false, true]);
+    expect((await store.findOwned(`${base}-dup`, 'alice'))?.input).toBe('x');
+    expect(await store.findOwned(`${base}-k2`, 'carol')).toBeNull();
+    const [{ jobs, events }] = (await db.query(
+      `SELECT count(DISTINCT j.id)::int AS jobs, count(e.*)::int AS events
+         FROM job_runner.jobs j JOIN job_runner.job_events e ON e.job_id = j.id
+        WHERE j.id LIKE $1 AND e.seq = 1 AND e.type = 'job.status'`,
+      [`${base}-%`],
+    )) as { jobs: number; events: number }[];
+    expect({ jobs, events }).toEqual({ jobs: 303, events: 303 });
+  });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import DataLoader from 'dataloader';
 import { Repository } from 'typeorm';
 import type { JobEvent } from '@platform/contracts';
 import { JobEntity, type JobOptions } from './job.entity';
@@ -20,22 +21,68 @@ export interface NewJob {
 export class JobStore {
   constructor(@InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>) {}
 
+  /**
+   * Submissions that arrive together share one statement (group commit): under load one INSERT carries
+   * tens of jobs, so the submit rate is not bound by one database round trip per job.
+   */
+  private readonly creates = new DataLoader<NewJob, JobEvent | null>((batch) => this.insertBatch(batch), { cache: false, maxBatchSize: 200 });
+
   /** Inserts the job and its first `job.status: submitted` event; null when the id or idempotency key is taken. */
-  async create(job: NewJob): Promise<JobEvent | null> {
-    const rows: { ts: Date }[] = await this.jobs.query(
+  create(job: NewJob): Promise<JobEvent | null> {
+    return this.creates.load(job);
+  }
+
+  private async insertBatch(batch: readonly NewJob[]): Promise<(JobEvent | null)[]> {
+    // A job colliding with an earlier one of the same batch (same id or idempotency key) goes into a
+    // following statement, so it conflicts exactly as it would have if submitted on its own.
+    const now: NewJob[] = [];
+    const later: NewJob[] = [];
+    const taken = new Set<string>();
+    for (const job of batch) {
+      const keys = job.idempotency_key ? [`id:${job.id}`, `key:${job.owner}\u0000${job.idempotency_key}`] : [`id:${job.id}`];
+      if (keys.some((k) => taken.has(k))) {
+        later.push(job);
+      } else {
+        keys.forEach((k) => taken.add(k));
+        now.push(job);
+      }
+    }
+    const created = await this.insertRows(now);
+    const results = new Map<NewJob, JobEvent | null>(now.map((job) => [job, created.get(job.id) ?? null]));
+    if (later.length > 0) (await this.insertBatch(later)).forEach((r, i) => results.set(later[i], r));
+    return batch.map((job) => results.get(job) ?? null);
+  }
+
+  /** One INSERT of the jobs and their first events; returns the first event of each job it created. */
+  private async insertRows(jobs: NewJob[]): Promise<Map<string, JobEvent>> {
+    const params: unknown[] = [];
+    const values = jobs.map((job) => {
+      const n = params.push(
+        job.id,
+        job.owner,
+        job.agent_type,
+        job.input,
+        JSON.stringify(job.options),
+        job.expiry_seconds,
+        job.idempotency_key,
+        job.request_hash,
+      );
+      const p = (k: number) => `$${n - 8 + k}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::jsonb, 'submitted', ${p(6)}::int, ${p(7)}, ${p(8)}, 1)`;
+    });
+    const rows: { job_id: string; ts: Date }[] = await this.jobs.query(
       `WITH j AS (
          INSERT INTO job_runner.jobs (id, owner, agent_type, input, options, status, expiry_seconds, idempotency_key, request_hash, last_seq)
-         VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $8, 1)
+         VALUES ${values.join(', ')}
          ON CONFLICT DO NOTHING
          RETURNING id, created_at
        )
        INSERT INTO job_runner.job_events (job_id, seq, type, ts, data)
        SELECT id, 1, 'job.status', created_at, '{"status":"submitted"}'::json FROM j
-       RETURNING ts`,
-      [job.id, job.owner, job.agent_type, job.input, JSON.stringify(job.options), job.expiry_seconds, job.idempotency_key, job.request_hash],
+       RETURNING job_id, ts`,
+      params,
     );
-    if (rows.length === 0) return null;
-    return { seq: 1, type: 'job.status', timestamp: new Date(rows[0].ts).toISOString(), data: { status: 'submitted' } };
+    return new Map(rows.map((r) => [r.job_id, { seq: 1, type: 'job.status', timestamp: new Date(r.ts).toISOString(), data: { status: 'submitted' } }]));
   }
 
   findOwned(id: string, owner: string): Promise<JobEntity | null> {

@@ -30,6 +30,7 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
+    if (this.config.JOB_CONCURRENCY === 0) return; // API-only replica
     void this.queue.queue.process(this.config.JOB_CONCURRENCY, (job: Job<QueuedJob>) => this.process(job.data.job_id));
     // Bull fails a job whose worker vanished too often; the job row must say so too.
     this.queue.queue.on('failed', (job: Job<QueuedJob>, err: Error) => {
