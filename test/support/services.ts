@@ -71,7 +71,9 @@ export async function startService(name: AppName, port: number, env: Record<stri
   try {
     await waitHttp(`${app.url}/health`, waitMs, { pid });
   } catch (err) {
-    throw new Error(`${name} on ${port} did not start: ${(err as Error).message}\n${app.log()}`);
+    const log = app.log();
+    await app.stop(2000); // never leave a half-started process behind to take the next suite's jobs
+    throw new Error(`${name} on ${port} did not start: ${(err as Error).message}\n${log}`);
   }
   return app;
 }
@@ -102,7 +104,13 @@ export async function startSuite(opts: { basePort: number; apps?: AppName[]; env
   const env = testEnv(opts.env);
   const names = opts.apps ?? (['job-runner', 'agent-coordinator', 'knowledge-ingestor', 'gateway'] as AppName[]);
   const offsets: Record<AppName, number> = { gateway: 0, 'job-runner': 1, 'agent-coordinator': 2, 'knowledge-ingestor': 3 };
-  const started = await Promise.all(names.map((n) => startService(n, opts.basePort + offsets[n], env)));
+  const results = await Promise.allSettled(names.map((n) => startService(n, opts.basePort + offsets[n], env)));
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((a) => a.stop(5000)));
+    throw failed.reason;
+  }
   const suite = new Suite(new Map(started.map((a) => [a.name, a])), env);
   if (opts.waitReady !== false && names.length === 4) await waitHttp(`${suite.gatewayUrl}/health/ready`, 60_000);
   return suite;

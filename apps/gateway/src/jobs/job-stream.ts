@@ -4,7 +4,7 @@ import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } 
 import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
 import { GatewayConfig } from '../config';
 import { LiveEvents } from './live-events';
-import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame } from './sse';
+import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame, SseOutput } from './sse';
 
 const PAGE = 2000;
 
@@ -19,6 +19,8 @@ class StreamSession {
   lastActivity = Date.now();
   private inbox: JobEvent[] = [];
   private pumping = false;
+  /** Set once the response headers are out. */
+  out!: SseOutput;
 
   constructor(
     readonly jobId: string,
@@ -34,7 +36,7 @@ class StreamSession {
   /** Writes an event unless the client already has it. */
   send(e: JobEvent): void {
     if (this.closed || this.finished || e.seq <= this.lastSent) return;
-    this.res.write(eventFrame(e));
+    this.out.write(eventFrame(e));
     this.lastSent = e.seq;
     this.lastActivity = Date.now();
     if (isTerminalStatusEvent(e)) this.finished = true;
@@ -137,7 +139,8 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
         'Content-Encoding': 'identity',
       });
       res.flushHeaders();
-      res.write(retryFrame(this.config.SSE_RETRY_MS));
+      s.out = new SseOutput(res);
+      s.out.write(retryFrame(this.config.SSE_RETRY_MS));
       this.sessions.add(s);
       handedOff = true;
       req.on('close', () => {
@@ -149,7 +152,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       await this.replay(s, first);
       if (s.closed) return;
       if (s.finished) return this.close(s, false);
-      res.write(LIVE_MODE_FRAME);
+      s.out.write(LIVE_MODE_FRAME);
       s.live = true;
       await s.pump();
     } catch (err) {
@@ -166,7 +169,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     while (page && !s.closed) {
       for (const e of page.events) s.send(e);
       if (s.finished || page.events.length === 0 || s.lastSent >= page.last_seq) return;
-      if (s.res.writableNeedDrain) await new Promise((resolve) => s.res.once('drain', resolve).once('close', resolve));
+      await s.out.drained();
       page = await this.page(s.ctx, s.jobId, s.lastSent);
     }
   }
@@ -181,7 +184,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   overBuffer(s: StreamSession): boolean {
-    return s.res.writableLength > this.config.SSE_MAX_BUFFER_BYTES;
+    return s.out.buffered > this.config.SSE_MAX_BUFFER_BYTES;
   }
 
   close(s: StreamSession, abrupt: boolean): void {
@@ -205,7 +208,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     const idleBefore = Date.now() - this.config.SSE_KEEPALIVE_MS;
     for (const s of this.sessions) {
       if (s.closed) continue;
-      s.res.write(KEEPALIVE_FRAME);
+      s.out.write(KEEPALIVE_FRAME);
       if (this.overBuffer(s)) {
         this.close(s, true);
         continue;

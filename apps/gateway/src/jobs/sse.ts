@@ -1,24 +1,81 @@
+import type { Socket } from 'node:net';
+import type { Response } from 'express';
 import type { JobEvent } from '@platform/contracts';
 
-// A live event object is shared by every stream of its job on this gateway: frame it once, not once per client.
-const frames = new WeakMap<JobEvent, string>();
+/**
+ * One SSE frame, encoded to bytes at most once per body framing. A live event is shared by every
+ * stream of its job on this gateway, so its frame is built and encoded once, not once per client.
+ */
+export class SseFrame {
+  private raw?: Buffer;
+  private chunk?: Buffer;
+
+  constructor(readonly text: string) {}
+
+  /** The bytes to put on the wire: with chunked transfer coding, the frame is its own chunk. */
+  bytes(chunked: boolean): Buffer {
+    if (!chunked) return (this.raw ??= Buffer.from(this.text, 'utf8'));
+    if (!this.chunk) {
+      const body = (this.raw ??= Buffer.from(this.text, 'utf8'));
+      this.chunk = Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`, 'latin1'), body, CRLF]);
+    }
+    return this.chunk;
+  }
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+const frames = new WeakMap<JobEvent, SseFrame>();
 
 /** One logged event as an SSE frame; the id is its sequence number. */
-export function eventFrame(e: JobEvent): string {
+export function eventFrame(e: JobEvent): SseFrame {
   let frame = frames.get(e);
   if (frame === undefined) {
     const payload: Record<string, unknown> = { type: e.type, timestamp: e.timestamp, data: e.data };
     if (e.metadata) payload.metadata = e.metadata;
-    frame = `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(payload)}\n\n`;
+    frame = new SseFrame(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(payload)}\n\n`);
     frames.set(e, frame);
   }
   return frame;
 }
 
 /** Generated frames carry no id: they are not in the log and must not move the client's resume point. */
-export const LIVE_MODE_FRAME = 'event: stream.mode\ndata: {"mode":"live"}\n\n';
-export const KEEPALIVE_FRAME = ': keep-alive\n\n';
-export const retryFrame = (ms: number): string => `retry: ${ms}\n\n`;
+export const LIVE_MODE_FRAME = new SseFrame('event: stream.mode\ndata: {"mode":"live"}\n\n');
+export const KEEPALIVE_FRAME = new SseFrame(': keep-alive\n\n');
+export const retryFrame = (ms: number): SseFrame => new SseFrame(`retry: ${ms}\n\n`);
+
+/**
+ * The body of an event-stream response, once its headers are sent. Frames go straight to the socket:
+ * `res.write` corks the socket and uncorks it on the next tick for every write, and at 1 000 streams
+ * × 40 events/s that bookkeeping was ~40 % of the gateway's CPU (profiled). The headers and the end of
+ * the response still go through `res`, which writes the last chunk when the body is chunked.
+ * A response that does not hold its socket yet (a pipelined request) falls back to `res.write`.
+ */
+export class SseOutput {
+  private readonly socket: Socket | null;
+  private readonly chunked: boolean;
+
+  constructor(private readonly res: Response) {
+    this.socket = res.socket ?? null;
+    this.chunked = res.chunkedEncoding;
+  }
+
+  write(frame: SseFrame): void {
+    if (this.socket) this.socket.write(frame.bytes(this.chunked));
+    else this.res.write(frame.text);
+  }
+
+  /** Bytes accepted but not yet taken by the client. */
+  get buffered(): number {
+    return this.socket ? this.socket.writableLength : this.res.writableLength;
+  }
+
+  /** Resolves when the client has caught up enough to write more, or the stream closed. */
+  async drained(): Promise<void> {
+    const target = this.socket ?? this.res;
+    if (!target.writableNeedDrain) return;
+    await new Promise((resolve) => target.once('drain', resolve).once('close', resolve));
+  }
+}
 
 /** Parses a resume point (path segment or Last-Event-ID); undefined when absent, NaN when malformed. */
 export function parseEventId(raw: string | string[] | undefined): number | undefined {
