@@ -153,6 +153,7 @@ async function runChild(role) {
       if (m.cmd === 'open') {
         const { url, count, concurrency, measure } = m;
         const latencies = [];
+        const firstBySeq = {}; // per event, the earliest arrival in this process: separates upstream delay from fan-out
         const chunks = new Array(count).fill(0);
         const seqErrors = [];
         let connected = 0;
@@ -201,7 +202,12 @@ async function runChild(role) {
                   }
                   if (ev.event === 'llm.chunk') {
                     chunks[i]++;
-                    if (measure && live) latencies.push(Date.now() - Date.parse(JSON.parse(ev.data).timestamp));
+                    if (measure && live) {
+                      const ms = Date.now() - Date.parse(JSON.parse(ev.data).timestamp);
+                      latencies.push(ms);
+                      const seq = Number(ev.id);
+                      if (!(firstBySeq[seq] <= ms)) firstBySeq[seq] = ms;
+                    }
                   }
                 },
                 onEnd: (err) => {
@@ -210,7 +216,7 @@ async function runChild(role) {
                   checkConnected();
                   ended++;
                   if (err && seqErrors.length < 10) seqErrors.push(`stream ${i}: ${err.message}`);
-                  if (measure && ended === count) send({ type: 'done', latencies, chunks, seqErrors });
+                  if (measure && ended === count) send({ type: 'done', latencies, chunks, seqErrors, firstBySeq });
                 },
               });
               reqs.push(req);
@@ -968,6 +974,17 @@ async function main() {
       log(
         `live: ${nConnected}/${LIVE_STREAMS} streams live in ${Math.round(performance.now() - t0)} ms${connected.some((m) => m.failed) ? ` (failed: ${JSON.stringify(connected.map((m) => m.statuses))})` : ''}`,
       );
+      // What a NATS subscriber sees (emit → published): the part of the latency before any gateway.
+      const probeNc = await natsConnect({ servers: natsUrl });
+      const published = [];
+      probeNc.subscribe(`job.events.${jobId}`, {
+        callback: (_err, msg) => {
+          const now = Date.now();
+          const body = JSON.parse(new TextDecoder().decode(msg.data));
+          for (const e of Array.isArray(body) ? body : [body]) if (e.type === 'llm.chunk') published.push(now - Date.parse(e.timestamp));
+        },
+      });
+      await probeNc.flush();
       const cpu0 = { gw: procCpu(gwPid), jr: procCpu(workerPid), clients: procs.map(({ child }) => procCpu(child.pid)) };
       const tRelease = performance.now();
       mock.release('live');
@@ -975,11 +992,18 @@ async function main() {
       const wall = (performance.now() - tRelease) / 1000;
       const cpu1 = { gw: procCpu(gwPid), jr: procCpu(workerPid), clients: procs.map(({ child }) => procCpu(child.pid)) };
       const cpuPct = (a, b) => Math.round(((b - a) / wall) * 100);
+      await probeNc.close();
+      published.sort((a, b) => a - b);
       for (const { child } of procs) child.kill();
       const lat = done.flatMap((m) => m.latencies).sort((a, b) => a - b);
       const chunks = done.flatMap((m) => m.chunks);
       const incomplete = chunks.filter((c) => c !== LIVE_TOKENS).length;
       const seqErrors = done.flatMap((m) => m.seqErrors);
+      // Per event, the first client to get it: its delay is upstream of the fan-out (batching, insert,
+      // NATS, the gateway's first write); the rest of each sample is the fan-out and the client.
+      const first = {};
+      for (const m of done) for (const [seq, ms] of Object.entries(m.firstBySeq)) if (!(first[seq] <= ms)) first[seq] = ms;
+      const firstLat = Object.values(first).sort((a, b) => a - b);
       const job = await waitStatus(jobId, ['success', 'failure'], 30_000);
       figures.live = {
         streams: LIVE_STREAMS,
@@ -991,6 +1015,8 @@ async function main() {
         p90_ms: percentile(lat, 90),
         p99_ms: percentile(lat, 99),
         max_ms: lat.at(-1),
+        emit_to_nats_subscriber: { p50_ms: percentile(published, 50), p99_ms: percentile(published, 99), max_ms: published.at(-1) },
+        first_client_per_event: { p50_ms: percentile(firstLat, 50), p99_ms: percentile(firstLat, 99), max_ms: firstLat.at(-1) },
         streams_missing_chunks: incomplete,
         seq_errors: seqErrors,
         job_status: job.status,
