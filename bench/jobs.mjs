@@ -397,6 +397,7 @@ async function main() {
   const LIVE_DELAY = Number(process.env.BENCH_LIVE_DELAY_MS ?? 25);
   const LIVE_PROCS = Number(process.env.BENCH_LIVE_CLIENT_PROCS ?? 2);
   const IDLE_STREAMS = Number(process.env.BENCH_IDLE_STREAMS ?? 5000);
+  const WARM_STREAMS = 500; // open during the memory figure, before its baseline
   const REPLAY_EVENTS = 10_000;
   const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://platform:platform@127.0.0.1:5432/platform_bench';
   const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/7';
@@ -1045,13 +1046,13 @@ async function main() {
       const { job_id: idleJob } = await submit({ agent_type: 'shallow_researcher', input: 'idle bench [[tokens=1 delay=0 hold=idle]]' }, memBase);
       await waitStatus(idleJob, ['running']);
       const measureServer = async (label, pid, url) => {
-        // Warm-up: 50 streams opened and closed, so lazily loaded code and pools exist before the baseline.
+        // Warm-up: 500 streams opened and kept open, so lazily loaded code, pools and a heap sized for
+        // open streams exist before the baseline: the figure is the marginal cost of 5 000 more, not
+        // the heap growth that any first connections cause (which made runs vary by ±50 %).
         const { child: warm } = await forkChild('sse-clients', children);
         const warmConnected = nextMessage(warm, 'connected');
-        warm.send({ cmd: 'open', url, count: 50, concurrency: 50, measure: false });
+        warm.send({ cmd: 'open', url, count: WARM_STREAMS, concurrency: 100, measure: false });
         await warmConnected;
-        warm.send({ cmd: 'close' });
-        await nextMessage(warm, 'closed');
         await sleep(5000);
         const before = rssKb(pid);
         const { child } = await forkChild('sse-clients', children);
@@ -1063,7 +1064,8 @@ async function main() {
         await sleep(5000); // settle: let the allocations of the ramp be collected
         const after = rssKb(pid);
         child.send({ cmd: 'close' });
-        await nextMessage(child, 'closed');
+        warm.send({ cmd: 'close' });
+        await Promise.all([nextMessage(child, 'closed'), nextMessage(warm, 'closed')]);
         const perConnKb = (after - before) / c.connected;
         log(`memory ${label}: ${c.connected}/${IDLE_STREAMS} open in ${openMs} ms; RSS ${before} → ${after} kB = ${perConnKb.toFixed(2)} kB/conn`);
         return {
