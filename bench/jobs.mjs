@@ -118,11 +118,12 @@ async function runChild(role) {
     return;
   }
 
-  if (role === 'bare-sse') {
+  if (role === 'bare-sse' || role === 'express-sse') {
     // The raw SSE baseline: node:http holding each response open, same headers and opening frames as
-    // the gateway (retry hint + stream.mode), one keep-alive timer for all.
+    // the gateway (retry hint + stream.mode), one keep-alive timer for all. `express-sse` is the same
+    // handler behind a bare express app (information: the floor of the HTTP framework the gateway uses).
     const open = new Set();
-    const server = http.createServer((req, res) => {
+    const handler = (req, res) => {
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
@@ -134,7 +135,16 @@ async function runChild(role) {
       res.write('event: stream.mode\ndata: {"mode":"live"}\n\n');
       open.add(res);
       req.on('close', () => open.delete(res));
-    });
+    };
+    let server;
+    if (role === 'express-sse') {
+      const { default: express } = await import('express');
+      const app = express();
+      app.get('/sse', handler);
+      server = http.createServer(app);
+    } else {
+      server = http.createServer(handler);
+    }
     server.keepAliveTimeout = 30_000;
     setInterval(() => {
       for (const res of open) res.write(': keep-alive\n\n');
@@ -503,10 +513,14 @@ async function main() {
     const profDir = path.join(benchLogs, 'prof');
     // --cpu-prof is not allowed in NODE_OPTIONS, so a profiled app is spawned here with the flag.
     const start = (name, env, { port, logFile }) => {
-      if (process.env.BENCH_CPU_PROF !== '1') return startApp(name, env, { port, logFile });
+      const flags = [
+        ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}-${port}.cpuprofile`] : []),
+        ...(process.env.BENCH_TRACE_GC === '1' ? ['--trace-gc'] : []),
+      ];
+      if (flags.length === 0) return startApp(name, env, { port, logFile });
       fs.mkdirSync(profDir, { recursive: true });
       const out = fs.openSync(logFile, 'w');
-      const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}-${port}.cpuprofile`, appEntry(name)], {
+      const child = spawn(process.execPath, [...flags, appEntry(name)], {
         env: { ...env, [name === 'gateway' ? 'PORT' : 'JOB_RUNNER_PORT']: String(port) },
         stdio: ['ignore', out, out],
         detached: true,
@@ -1082,8 +1096,11 @@ async function main() {
       const { child: bare, ready: br } = await forkChild('bare-sse', children);
       const bareMem = await measureServer('bare node:http', bare.pid, `http://127.0.0.1:${br.port}/sse`);
       bare.kill();
+      const { child: ex, ready: exr } = await forkChild('express-sse', children);
+      const expressMem = await measureServer('bare express', ex.pid, `http://127.0.0.1:${exr.port}/sse`);
+      ex.kill();
       mock.release('idle');
-      figures.memory = { streams: IDLE_STREAMS, gateway: gwMem, bare: bareMem };
+      figures.memory = { streams: IDLE_STREAMS, gateway: gwMem, bare: bareMem, express: expressMem };
       const ratio = gwMem.kb_per_connection / bareMem.kb_per_connection;
       record(
         `memory per idle SSE connection at ${IDLE_STREAMS}`,
@@ -1092,6 +1109,15 @@ async function main() {
         ratio.toFixed(2),
         '≤ 2×',
         ratio <= 2 && gwMem.connected === IDLE_STREAMS && bareMem.connected === IDLE_STREAMS,
+        'kB/conn',
+      );
+      record(
+        'memory per idle SSE connection, bare express (floor of the HTTP framework)',
+        expressMem.kb_per_connection,
+        bareMem.kb_per_connection,
+        (expressMem.kb_per_connection / bareMem.kb_per_connection).toFixed(2),
+        'info',
+        true,
         'kB/conn',
       );
     }

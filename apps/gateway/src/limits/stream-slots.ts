@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { GatewayConfig } from '../config';
 import { GATEWAY_REDIS } from './redis.provider';
@@ -26,13 +26,39 @@ export interface StreamSlot {
  * response removes its member at once; a replica that dies leaves members that expire by themselves.
  */
 @Injectable()
-export class StreamSlots {
+export class StreamSlots implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StreamSlots.name);
+  /** This replica's open slots (member → caller's set): one timer refreshes them all, not one per stream. */
+  private readonly held = new Map<string, string>();
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     @Inject(GATEWAY_REDIS) private readonly redis: Redis,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.heartbeat = setInterval(() => this.refresh(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  /** Pushes every held slot's expiry forward, in one pipeline. */
+  refresh(): Promise<unknown> {
+    if (this.held.size === 0) return Promise.resolve();
+    const expiresAt = Date.now() + SLOT_TTL_MS;
+    const pipeline = this.redis.pipeline();
+    const keys = new Set<string>();
+    for (const [member, key] of this.held) {
+      pipeline.zadd(key, 'XX', expiresAt, member);
+      keys.add(key);
+    }
+    for (const key of keys) pipeline.pexpire(key, SLOT_TTL_MS * 2);
+    return pipeline.exec().catch((err: Error) => this.logger.warn(`stream slots not refreshed (redis: ${err.message})`));
+  }
 
   get max(): number {
     return this.config.MAX_STREAMS_PER_CALLER;
@@ -52,17 +78,10 @@ export class StreamSlots {
       return { release: () => undefined };
     }
     if (granted !== 1) return null;
-    const heartbeat = setInterval(() => {
-      this.redis.zadd(key, 'XX', Date.now() + SLOT_TTL_MS, member).catch(() => undefined);
-      this.redis.pexpire(key, SLOT_TTL_MS * 2).catch(() => undefined);
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
-    let released = false;
+    this.held.set(member, key);
     return {
       release: () => {
-        if (released) return;
-        released = true;
-        clearInterval(heartbeat);
+        if (!this.held.delete(member)) return;
         this.redis.zrem(key, member).catch(() => undefined);
       },
     };
