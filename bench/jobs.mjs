@@ -9,25 +9,31 @@
 // Isolation: database `platform_bench` on the local Postgres (created when missing, job-runner
 // migrations applied, job tables truncated at start), Redis db 7 (flushed at start), and a private
 // nats-server on a free port (started and stopped here), so no other stack or test run interferes.
-// Gateway and job-runner are started from dist/ on free ports with the rate limits opened up.
+// Gateway and two job-runners are started from dist/ on free ports with the rate limits opened up:
+// an API-only runner (JOB_CONCURRENCY=0) and a worker runner that executes the jobs.
 //
 // 1. submit   autocannon POST /v1/jobs/async/submit (echo) vs a bare express route (child process),
-//             raw pg single-row INSERTs (pool of 20) and raw Bull adds (50 concurrent); then p99 at
-//             half of min(raw pg, raw Bull) with autocannon's overallRate.
+//             raw pg single-row INSERTs (pool of 20) and raw Bull adds (50 concurrent), with the worker
+//             runner stopped (workers elsewhere); p99 at a given load from an open-loop generator
+//             (evenly spaced requests, latency from the scheduled time). Then the same with the worker
+//             executing the echo jobs on this machine (information).
 // 2. append   the production append statement (EventLog.insert, copied verbatim) + one NATS publish per
 //             event, 50-event batches from 20 concurrent jobs, vs a raw multi-row INSERT of the same
 //             rows into the same table. Alternating rounds so background load hits both alike.
 // 3. replay   a finished job with 10 000 events read over SSE (fetch + eventsource-parser).
 // 4. live     1 000 SSE streams (2 client processes) on one running shallow_researcher job whose mock
-//             LLM streams tokens; latency = client receive time − event.timestamp.
-// 5. memory   gateway RSS delta for 5 000 idle SSE streams vs a bare node:http SSE server.
+//             LLM streams tokens; latency = client receive time − event.timestamp; also emit → a NATS
+//             subscriber, and per event the first client to get it (where the tail comes from).
+// 5. memory   gateway RSS growth for 5 000 idle SSE streams on top of 500 open ones, vs a bare
+//             node:http SSE server (and, as information, a bare express one).
 //
 // Knobs (env): BENCH_ONLY, BENCH_DURATION_S (10), BENCH_CONNECTIONS (50), BENCH_APPEND_JOBS (20),
 // BENCH_APPEND_BATCH (50), BENCH_APPEND_ROUNDS (3), BENCH_APPEND_ROUND_S (4), BENCH_LIVE_STREAMS (1000),
 // BENCH_LIVE_TOKENS (400), BENCH_LIVE_DELAY_MS (25), BENCH_LIVE_CLIENT_PROCS (2), BENCH_IDLE_STREAMS
 // (5000), BENCH_CPU_PROF=1 (gateway + job-runner write .cpuprofile files to .stack/logs/bench/prof),
+// BENCH_TRACE_GC=1 (their GC trace in their logs),
 // BENCH_JSON=<file> (also write the results as JSON), BENCH_DATABASE_URL, BENCH_REDIS_URL,
-// BENCH_JOB_CONCURRENCY (64; 1 nearly isolates the submit path from job processing). BENCH_ONLY=seq
+// BENCH_JOB_CONCURRENCY (64, the worker runner's slots). BENCH_ONLY=seq
 // measures only the sequential single-client latencies of submit, GET /job and GET /agents.
 //
 // The file is also its own child: `node bench/jobs.mjs --child <role>` runs a helper process (express
