@@ -114,14 +114,14 @@ describe('JobStream', () => {
     const e3 = h.append('llm.chunk', { content: 'x' });
     const e4 = h.append('llm.chunk', { content: 'y' });
     const e5 = h.append('llm.chunk', { content: 'z' });
-    h.listener!(e3);
-    h.listener!(e3); // duplicate
-    h.listener!(e5); // e4's live copy is late: read from the log
+    h.listener!.deliver(e3);
+    h.listener!.deliver(e3); // duplicate
+    h.listener!.deliver(e5); // e4's live copy is late: read from the log
     await new Promise((r) => setImmediate(r));
-    h.listener!(e4); // arrives after all: already sent
+    h.listener!.deliver(e4); // arrives after all: already sent
     const end = h.append('job.status', { status: 'success' });
     h.status = 'success';
-    h.listener!(end);
+    h.listener!.deliver(end);
     await new Promise((r) => setImmediate(r));
     expect(h.frames).toEqual(['1', '2', 'LIVE', '3', '4', '5', '6']);
     expect(h.ended).toBe(true);
@@ -131,7 +131,7 @@ describe('JobStream', () => {
     const h = new Harness();
     h.append('job.status', { status: 'submitted' });
     // Committed after the page's snapshot and published before the session exists.
-    h.duringFirstRead = () => h.listener!(h.append('job.status', { status: 'running' }));
+    h.duringFirstRead = () => h.listener!.deliver(h.append('job.status', { status: 'running' }));
     await h.serve();
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
@@ -145,10 +145,10 @@ describe('JobStream', () => {
     h.append('job.status', { status: 'running' });
     await h.serve();
     buffered = 10 * 1024;
-    h.listener!(h.append('llm.chunk', { content: 'fits' }));
+    h.listener!.deliver(h.append('llm.chunk', { content: 'fits' }));
     expect(h.destroyed).toBe(false);
     buffered = 32 * 1024;
-    h.listener!(h.append('llm.chunk', { content: 'too much' }));
+    h.listener!.deliver(h.append('llm.chunk', { content: 'too much' }));
     expect(h.destroyed).toBe(true);
   });
 });

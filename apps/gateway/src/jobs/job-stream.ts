@@ -21,6 +21,7 @@ class StreamSession {
   private pumping = false;
   /** Set once the response headers are out. */
   out!: SseOutput;
+  stopListening?: () => void;
 
   constructor(
     readonly jobId: string,
@@ -31,6 +32,13 @@ class StreamSession {
     private readonly owner: JobStream,
   ) {
     this.lastSent = after;
+  }
+
+  /** The client went away: stop listening, forget the session. */
+  onClientGone(): void {
+    this.stopListening?.();
+    this.owner.forget(this);
+    this.closed = true;
   }
 
   /** Writes an event unless the client already has it. */
@@ -117,10 +125,10 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   /** Serves one stream request. Errors before the first byte propagate (404 etc.); after it, the stream just ends. */
   async serve(jobId: string, after: number, req: Request, res: Response): Promise<void> {
     const ctx = RequestContextStore.current() ?? { correlationId: RequestContextStore.correlationId() };
-    let session: StreamSession | undefined;
-    // Live events that arrive before the session exists (during the first page read) are kept, not lost.
-    const early: JobEvent[] = [];
-    const stopListening = await this.liveEvents.listen(jobId, (e) => (session ? session.deliver(e) : early.push(e)));
+    // Listening starts before the first page is read; live events arriving meanwhile wait in the
+    // session's inbox (it is not live yet), so none is lost in the handoff.
+    const s = new StreamSession(jobId, ctx, after, res, this);
+    const stopListening = await this.liveEvents.listen(jobId, s);
     let handedOff = false;
     try {
       const first = await this.page(ctx, jobId, after);
@@ -128,9 +136,6 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
         res.status(204).end(); // finished and nothing left: EventSource stops reconnecting
         return;
       }
-      session = new StreamSession(jobId, ctx, after, res, this);
-      const s = session;
-      early.forEach((e) => s.deliver(e));
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
@@ -143,11 +148,8 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       s.out.write(retryFrame(this.config.SSE_RETRY_MS));
       this.sessions.add(s);
       handedOff = true;
-      req.on('close', () => {
-        stopListening();
-        this.sessions.delete(s);
-        s.closed = true;
-      });
+      s.stopListening = stopListening;
+      req.on('close', () => s.onClientGone());
 
       await this.replay(s, first);
       if (s.closed) return;
@@ -157,7 +159,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       await s.pump();
     } catch (err) {
       if (!handedOff) throw err;
-      if (session) this.fail(session, err);
+      this.fail(s, err);
     } finally {
       if (!handedOff) stopListening();
     }
@@ -181,6 +183,10 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       if (page.events.length === 0) return;
       for (const e of page.events) if (e.seq <= upTo) s.send(e);
     }
+  }
+
+  forget(s: StreamSession): void {
+    this.sessions.delete(s);
   }
 
   overBuffer(s: StreamSession): boolean {

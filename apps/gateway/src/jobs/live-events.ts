@@ -3,7 +3,10 @@ import type { Subscription } from '@nats-io/transport-node';
 import { jobEventsSubject, type JobEvent } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
-export type LiveListener = (event: JobEvent) => void;
+/** A stream waiting for a job's live events (an object, not a closure: one less allocation per stream). */
+export interface LiveListener {
+  deliver(event: JobEvent): void;
+}
 
 interface Topic {
   listeners: Set<LiveListener>;
@@ -43,7 +46,7 @@ export class LiveEvents implements OnApplicationShutdown {
             return;
           }
           // job-runner publishes a write batch as one message (an array), a single event as an object.
-          for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l(event);
+          for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l.deliver(event);
         },
       });
       topic = { listeners, subscription, ready: nc.flush() };
