@@ -112,6 +112,13 @@ export async function startSuite(opts: { basePort: number; apps?: AppName[]; env
     throw failed.reason;
   }
   const suite = new Suite(new Map(started.map((a) => [a.name, a])), env);
-  if (opts.waitReady !== false && names.length === 4) await waitHttp(`${suite.gatewayUrl}/health/ready`, 60_000);
+  if (opts.waitReady !== false && names.length === 4) {
+    try {
+      await waitHttp(`${suite.gatewayUrl}/health/ready`, 60_000);
+    } catch (err) {
+      await suite.stop();
+      throw err;
+    }
+  }
   return suite;
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, NotContains } from 'class-validator';
 import type { JobEvent, JobStatus } from './events';
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -16,6 +16,7 @@ export class SubmitJobDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200_000)
+  @NotContains('\u0000', { message: 'input must not contain NUL characters' }) // Postgres text cannot hold them
   input: string;
 
   @IsOptional()
@@ -34,6 +35,7 @@ export class SubmitJobDto {
   @ArrayMaxSize(20)
   @IsString({ each: true })
   @Length(1, 63, { each: true })
+  @NotContains('\u0000', { each: true, message: 'collections must not contain NUL characters' })
   collections?: string[];
 }
 

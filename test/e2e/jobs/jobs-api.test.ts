@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import net from 'node:net';
 import { eventually, json } from '../../support/http';
 import { MockLlm } from '../../support/mock-llm';
 import { startService, startSuite, type AppProcess, type Suite } from '../../support/services';
@@ -123,6 +124,8 @@ describe('Async Job API (e2e)', () => {
       [{ agent_type: 'echo', input: 'x', job_id: 'bad id!' }, 422],
       [{ agent_type: 'echo', input: 'x', owner: 'someone-else' }, 422],
       [{ agent_type: 'echo', input: 'x', collections: 'docs' }, 422],
+      [{ agent_type: 'echo', input: 'nul \u0000 inside' }, 422],
+      [{ agent_type: 'echo', input: 'x', collections: ['a\u0000b'] }, 422],
       [{ agent_type: 'no_such_agent', input: 'x' }, 400],
       [[1, 2, 3], 422],
     ];
@@ -169,6 +172,32 @@ describe('Async Job API (e2e)', () => {
       expect((await readSse(`${api}/job/${id}/stream`)).status).toBe(404);
       expect((await readSse(`${api}/job/${id}/stream/2`)).status).toBe(404);
     }
+  });
+
+  it('answers HEAD on a live stream with its headers only, leaving the connection usable', async () => {
+    const id = (await submit({ agent_type: 'shallow_researcher', input: slowInput(100, 20) })).body.job_id as string;
+    await waitStatus(id, 'running');
+    // Raw HTTP/1.1 on one socket (Node's client never reuses a connection after HEAD): the HEAD, a
+    // pause for any stray stream bytes, then a GET on the same connection.
+    const { hostname, port, pathname } = new URL(api);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = net.connect(Number(port), hostname, () => {
+        sock.write(`HEAD ${pathname}/job/${id}/stream HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
+        setTimeout(() => sock.write(`GET ${pathname}/job/${id} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`), 500);
+      });
+      sock.on('data', (d: Buffer) => chunks.push(d));
+      sock.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      sock.on('error', reject);
+    });
+    const [headHeaders, ...rest] = raw.split('\r\n\r\n');
+    expect(headHeaders).toMatch(/^HTTP\/1\.1 200 /);
+    expect(headHeaders).toMatch(/content-type: text\/event-stream/i);
+    // Had stream bytes followed the HEAD response, they would stand before the GET's status line.
+    const after = rest.join('\r\n\r\n');
+    expect(after).toMatch(/^HTTP\/1\.1 200 /);
+    expect(JSON.parse(after.split('\r\n\r\n')[1])).toMatchObject({ job_id: id, status: 'running' });
+    await json(`${api}/job/${id}/cancel`, { method: 'POST' });
   });
 
   it('hands off from replay to live exactly once, identically on two gateways', async () => {

@@ -126,15 +126,15 @@ describe('EventLog (integration)', () => {
     // Issued in the same tick, so they share statements; the duplicates land in the same batch as their first.
     const sameId = [newJob(`${base}-dup`, 'alice'), { ...newJob(`${base}-dup`, 'bob'), input: 'second' }];
     const sameKey = [
-      { ...newJob(`${base}-k1`, 'carol'), idempotency_key: 'key-1' },
-      { ...newJob(`${base}-k2`, 'carol'), idempotency_key: 'key-1' },
-      { ...newJob(`${base}-k3`, 'dave'), idempotency_key: 'key-1' },
+      { ...newJob(`${base}-k1`, `carol-${base}`), idempotency_key: 'key-1' },
+      { ...newJob(`${base}-k2`, `carol-${base}`), idempotency_key: 'key-1' },
+      { ...newJob(`${base}-k3`, `dave-${base}`), idempotency_key: 'key-1' },
     ];
     const results = await Promise.all([...distinct, ...sameId, ...sameKey].map((job) => store.create(job)));
     expect(results.slice(0, 300).every((r) => r?.seq === 1 && r.type === 'job.status')).toBe(true);
     expect(results.slice(300).map((r) => r !== null)).toEqual([true, false, true, false, true]);
     expect((await store.findOwned(`${base}-dup`, 'alice'))?.input).toBe('x');
-    expect(await store.findOwned(`${base}-k2`, 'carol')).toBeNull();
+    expect(await store.findOwned(`${base}-k2`, `carol-${base}`)).toBeNull();
     const [{ jobs, events }] = (await db.query(
       `SELECT count(DISTINCT j.id)::int AS jobs, count(e.*)::int AS events
          FROM job_runner.jobs j JOIN job_runner.job_events e ON e.job_id = j.id
@@ -142,5 +142,15 @@ describe('EventLog (integration)', () => {
       [`${base}-%`],
     )) as { jobs: number; events: number }[];
     expect({ jobs, events }).toEqual({ jobs: 303, events: 303 });
+  });
+
+  it('fails only the submission Postgres refuses when it shares a statement with others', async () => {
+    const base = id('bad-row');
+    const good = Array.from({ length: 20 }, (_, i) => newJob(`${base}-${i}`));
+    const bad = { ...newJob(`${base}-nul`), input: 'a\u0000b' }; // validation stops this before; the store must still isolate it
+    const results = await Promise.allSettled([...good, bad].map((job) => store.create(job)));
+    expect(results.slice(0, 20).every((r) => r.status === 'fulfilled' && r.value?.seq === 1)).toBe(true);
+    expect(results[20].status).toBe('rejected');
+    expect(await store.findById(`${base}-nul`)).toBeNull();
   });
 });

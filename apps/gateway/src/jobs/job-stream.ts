@@ -143,6 +143,10 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
         'X-Accel-Buffering': 'no',
         'Content-Encoding': 'identity',
       });
+      if (req.method === 'HEAD') {
+        res.end(); // the headers of the stream, no body
+        return;
+      }
       res.flushHeaders();
       s.out = new SseOutput(res);
       s.out.write(retryFrame(this.config.SSE_RETRY_MS));

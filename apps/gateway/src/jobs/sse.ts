@@ -55,7 +55,8 @@ export class SseOutput {
   private readonly chunked: boolean;
 
   constructor(private readonly res: Response) {
-    this.socket = res.socket ?? null;
+    // Only a response that holds its socket and has a body (not HEAD) may put bytes on the wire itself.
+    this.socket = res.req?.method !== 'HEAD' ? (res.socket ?? null) : null;
     this.chunked = res.chunkedEncoding;
   }
 
@@ -73,7 +74,14 @@ export class SseOutput {
   async drained(): Promise<void> {
     const target = this.socket ?? this.res;
     if (!target.writableNeedDrain) return;
-    await new Promise((resolve) => target.once('drain', resolve).once('close', resolve));
+    await new Promise<void>((resolve) => {
+      // Both listeners go whichever fires: a keep-alive socket outlives this response.
+      const done = () => {
+        target.off('drain', done).off('close', done);
+        resolve();
+      };
+      target.once('drain', done).once('close', done);
+    });
   }
 }
 

@@ -32,14 +32,15 @@ export class JobStore {
     return this.creates.load(job);
   }
 
-  private async insertBatch(batch: readonly NewJob[]): Promise<(JobEvent | null)[]> {
-    // A job colliding with an earlier one of the same batch (same id or idempotency key) goes into a
-    // following statement, so it conflicts exactly as it would have if submitted on its own.
+  private async insertBatch(batch: readonly NewJob[]): Promise<(JobEvent | null | Error)[]> {
+    // A job colliding with an earlier one of the same batch (same id or idempotency key) is decided
+    // after it: a certain conflict when the earlier one was inserted, else in a following statement,
+    // so every conflict is decided exactly as if the jobs had been submitted one by one.
     const now: NewJob[] = [];
     const later: NewJob[] = [];
     const taken = new Set<string>();
     for (const job of batch) {
-      const keys = job.idempotency_key ? [`id:${job.id}`, `key:${job.owner}\u0000${job.idempotency_key}`] : [`id:${job.id}`];
+      const keys = uniqueKeys(job);
       if (keys.some((k) => taken.has(k))) {
         later.push(job);
       } else {
@@ -47,29 +48,56 @@ export class JobStore {
         now.push(job);
       }
     }
-    const created = await this.insertRows(now);
-    const results = new Map<NewJob, JobEvent | null>(now.map((job) => [job, created.get(job.id) ?? null]));
-    if (later.length > 0) (await this.insertBatch(later)).forEach((r, i) => results.set(later[i], r));
+    const results = new Map<NewJob, JobEvent | null | Error>();
+    const inserted = new Set<string>();
+    for (const [job, result] of await this.insertOrSplit(now)) {
+      results.set(job, result);
+      if (result && !(result instanceof Error)) uniqueKeys(job).forEach((k) => inserted.add(k));
+    }
+    const retry = later.filter((job) => {
+      if (!uniqueKeys(job).some((k) => inserted.has(k))) return true;
+      results.set(job, null);
+      return false;
+    });
+    if (retry.length > 0) (await this.insertBatch(retry)).forEach((r, i) => results.set(retry[i], r));
     return batch.map((job) => results.get(job) ?? null);
+  }
+
+  /**
+   * The batch in one statement; if that fails (a row Postgres refuses, a deadlock with another
+   * replica's batch), each job in its own statement, so one bad submission fails only itself.
+   */
+  private async insertOrSplit(jobs: NewJob[]): Promise<[NewJob, JobEvent | null | Error][]> {
+    if (jobs.length === 0) return [];
+    try {
+      const created = await this.insertRows(jobs);
+      return jobs.map((job) => [job, created.get(job.id) ?? null]);
+    } catch (err) {
+      if (jobs.length === 1) return [[jobs[0], err as Error]];
+      return Promise.all(jobs.map(async (job): Promise<[NewJob, JobEvent | null | Error]> => (await this.insertOrSplit([job]))[0]));
+    }
   }
 
   /** One INSERT of the jobs and their first events; returns the first event of each job it created. */
   private async insertRows(jobs: NewJob[]): Promise<Map<string, JobEvent>> {
     const params: unknown[] = [];
-    const values = jobs.map((job) => {
-      const n = params.push(
-        job.id,
-        job.owner,
-        job.agent_type,
-        job.input,
-        JSON.stringify(job.options),
-        job.expiry_seconds,
-        job.idempotency_key,
-        job.request_hash,
-      );
-      const p = (k: number) => `$${n - 8 + k}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::jsonb, 'submitted', ${p(6)}::int, ${p(7)}, ${p(8)}, 1)`;
-    });
+    // Rows in id order, so two replicas' batches take their index locks in the same order.
+    const values = [...jobs]
+      .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+      .map((job) => {
+        const n = params.push(
+          job.id,
+          job.owner,
+          job.agent_type,
+          job.input,
+          JSON.stringify(job.options),
+          job.expiry_seconds,
+          job.idempotency_key,
+          job.request_hash,
+        );
+        const p = (k: number) => `$${n - 8 + k}`;
+        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}::jsonb, 'submitted', ${p(6)}::int, ${p(7)}, ${p(8)}, 1)`;
+      });
     const rows: { job_id: string; ts: Date }[] = await this.jobs.query(
       `WITH j AS (
          INSERT INTO job_runner.jobs (id, owner, agent_type, input, options, status, expiry_seconds, idempotency_key, request_hash, last_seq)
@@ -129,4 +157,9 @@ export class JobStore {
   private live() {
     return this.jobs.createQueryBuilder('j').where('(j.expires_at IS NULL OR j.expires_at > now())');
   }
+}
+
+/** The unique constraints a new job can collide on: its id, and its owner's idempotency key. */
+function uniqueKeys(job: NewJob): string[] {
+  return job.idempotency_key ? [`id:${job.id}`, `key:${job.owner}\u0000${job.idempotency_key}`] : [`id:${job.id}`];
 }
