@@ -4,6 +4,7 @@ import { bootstrapService, loadConfig, runCli } from '@platform/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config';
 import { HttpErrorsFilter } from './http/http-errors.filter';
+import { rejectNul } from './http/json-body';
 import { httpValidationPipe } from './http/validation';
 import { mountOpenApi } from './openapi';
 
@@ -18,7 +19,7 @@ void runCli(async () => {
       const express = app as NestExpressApplication;
       express.set('trust proxy', 'loopback, linklocal, uniquelocal');
       express.disable('x-powered-by');
-      express.useBodyParser('json', { limit: config.JSON_BODY_LIMIT_BYTES });
+      express.useBodyParser('json', { limit: config.JSON_BODY_LIMIT_BYTES, reviver: rejectNul });
       app.useGlobalPipes(httpValidationPipe());
       app.useGlobalFilters(new HttpErrorsFilter());
       mountOpenApi(app);

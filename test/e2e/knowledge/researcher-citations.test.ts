@@ -47,6 +47,15 @@ describe('Knowledge + researcher agents (e2e)', () => {
     fs.rmSync(natsDir, { recursive: true, force: true });
   });
 
+  it('a NUL character in a collection field is 422, not a 500', async () => {
+    const r = await fetch(`${gw}/v1/collections`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `nul-${Date.now()}`, description: 'a\u0000b' }),
+    });
+    expect(r.status).toBe(422);
+  });
+
   it('shallow_researcher searches the collection, emits tool.end with hits and cites the filename', async () => {
     const name = unique('research');
     expect((await json(`${gw}/v1/collections`, { method: 'POST', body: { name } })).status).toBe(201);

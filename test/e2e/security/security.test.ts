@@ -294,6 +294,21 @@ describe('mass assignment and bodies', () => {
     expect(r.body).toEqual({ detail: 'Request body too large' });
   });
 
+  it('a NUL character in any JSON string or key is 422 on every surface, never a 500', async () => {
+    const cases: [string, unknown][] = [
+      ['/v1/jobs/async/submit', { agent_type: 'echo', input: 'a\u0000b' }],
+      ['/v1/jobs/async/submit', { agent_type: 'echo', input: 'x', collections: ['c\u0000'] }],
+      ['/tasks/submit', { task_data: { note: 'x\u0000y' }, priority: 'normal' }],
+      ['/tasks/submit', { task_data: { 'k\u0000': 1 }, priority: 'normal' }],
+      ['/agents/register', { agent_id: 'nul-agent', name: 'n\u0000', agent_type: 'worker' }],
+    ];
+    for (const [path, body] of cases) {
+      const r = await api('POST', path, alice, body);
+      expect({ path, body, status: r.status }).toEqual({ path, body, status: 422 });
+      expect(JSON.stringify(r.body.detail)).toMatch(/NUL/);
+    }
+  });
+
   it('malformed JSON is 400, unknown routes 404, never a stack trace', async () => {
     const r = await api('POST', '/v1/jobs/async/submit', alice, '{"agent_type":');
     expect(r.status).toBe(400);
