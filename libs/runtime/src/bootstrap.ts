@@ -22,7 +22,9 @@ export interface ServiceBootstrap {
  * so SIGTERM drains work instead of dropping it.
  */
 export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApplication> {
-  const app = await NestFactory.create(opts.module, { bufferLogs: true });
+  // No default body parsers: the API is JSON only, and the gateway registers its JSON parser itself
+  // (size limit, NUL check). A form-encoded body is then simply not parsed and fails validation.
+  const app = await NestFactory.create(opts.module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (opts.configure) await opts.configure(app);

@@ -309,6 +309,15 @@ describe('mass assignment and bodies', () => {
     }
   });
 
+  it('a form-encoded body is not parsed: 422, never a 500', async () => {
+    const r = await fetch(`${gw.url}/tasks/submit`, {
+      method: 'POST',
+      headers: { ...alice, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'task_data[note]=x%00y&priority=normal',
+    });
+    expect(r.status).toBe(422);
+  });
+
   it('malformed JSON is 400, unknown routes 404, never a stack trace', async () => {
     const r = await api('POST', '/v1/jobs/async/submit', alice, '{"agent_type":');
     expect(r.status).toBe(400);

@@ -41,12 +41,10 @@ export class JobStore {
     const taken = new Set<string>();
     for (const job of batch) {
       const keys = uniqueKeys(job);
-      if (keys.some((k) => taken.has(k))) {
-        later.push(job);
-      } else {
-        keys.forEach((k) => taken.add(k));
-        now.push(job);
-      }
+      // A deferred job's keys count too: whatever it may collide with waits behind it.
+      if (keys.some((k) => taken.has(k))) later.push(job);
+      else now.push(job);
+      keys.forEach((k) => taken.add(k));
     }
     const results = new Map<NewJob, JobEvent | null | Error>();
     const inserted = new Set<string>();
