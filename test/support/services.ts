@@ -106,19 +106,14 @@ export async function startSuite(opts: { basePort: number; apps?: AppName[]; env
   const offsets: Record<AppName, number> = { gateway: 0, 'job-runner': 1, 'agent-coordinator': 2, 'knowledge-ingestor': 3 };
   const results = await Promise.allSettled(names.map((n) => startService(n, opts.basePort + offsets[n], env)));
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await Promise.all(started.map((a) => a.stop(5000)));
-    throw failed.reason;
-  }
   const suite = new Suite(new Map(started.map((a) => [a.name, a])), env);
-  if (opts.waitReady !== false && names.length === 4) {
-    try {
-      await waitHttp(`${suite.gatewayUrl}/health/ready`, 60_000);
-    } catch (err) {
-      await suite.stop();
-      throw err;
-    }
+  try {
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (opts.waitReady !== false && names.length === 4) await waitHttp(`${suite.gatewayUrl}/health/ready`, 60_000);
+  } catch (err) {
+    await suite.stop(); // never leave started services behind to take the next suite's jobs
+    throw err;
   }
   return suite;
 }

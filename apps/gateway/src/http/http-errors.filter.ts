@@ -84,9 +84,7 @@ export class HttpErrorsFilter implements ExceptionFilter {
   private describe(exception: unknown, req: Request): Failure {
     // The JSON reviver's refusal reaches here as the cause of the 400 Nest makes of a body-parser error.
     const cause = (exception as { cause?: unknown })?.cause;
-    if (exception instanceof NulInJsonBody || cause instanceof NulInJsonBody) {
-      return { status: HttpStatus.UNPROCESSABLE_ENTITY, detail: (cause instanceof NulInJsonBody ? cause : (exception as Error)).message };
-    }
+    if (cause instanceof NulInJsonBody) return { status: HttpStatus.UNPROCESSABLE_ENTITY, detail: cause.message };
     if (exception instanceof RemoteError) return { status: exception.status, detail: exception.message, code: exception.code };
     if (exception instanceof JobNotFound) return { status: HttpStatus.NOT_FOUND, detail: `Job '${exception.message}' not found` };
     if (exception instanceof HttpException) {

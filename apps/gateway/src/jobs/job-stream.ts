@@ -4,7 +4,7 @@ import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } 
 import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
 import { GatewayConfig } from '../config';
 import { LiveEvents } from './live-events';
-import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame, SseOutput } from './sse';
+import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame, type SseFrame, SseOutput } from './sse';
 
 const PAGE = 2000;
 
@@ -98,12 +98,16 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobStream.name);
   private readonly sessions = new Set<StreamSession>();
   private keepAlive?: NodeJS.Timeout;
+  /** The `retry:` hint is the same for every stream: built once. */
+  private readonly retry: SseFrame;
 
   constructor(
     private readonly bus: Bus,
     private readonly liveEvents: LiveEvents,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.retry = retryFrame(config.SSE_RETRY_MS);
+  }
 
   onModuleInit(): void {
     // One timer for all streams: a comment keeps proxies from timing out, and an idle live stream
@@ -149,7 +153,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       }
       res.flushHeaders();
       s.out = new SseOutput(res);
-      s.out.write(retryFrame(this.config.SSE_RETRY_MS));
+      s.out.write(this.retry);
       this.sessions.add(s);
       handedOff = true;
       s.stopListening = stopListening;

@@ -49,14 +49,14 @@ export const retryFrame = (ms: number): SseFrame => new SseFrame(`retry: ${ms}\n
  * × 40 events/s that bookkeeping was ~40 % of the gateway's CPU (profiled). The headers and the end of
  * the response still go through `res`, which writes the last chunk when the body is chunked.
  * A response that does not hold its socket yet (a pipelined request) falls back to `res.write`.
+ * Only for responses with a body: JobStream answers HEAD before creating one.
  */
 export class SseOutput {
   private readonly socket: Socket | null;
   private readonly chunked: boolean;
 
   constructor(private readonly res: Response) {
-    // Only a response that holds its socket and has a body (not HEAD) may put bytes on the wire itself.
-    this.socket = res.req?.method !== 'HEAD' ? (res.socket ?? null) : null;
+    this.socket = res.socket ?? null;
     this.chunked = res.chunkedEncoding;
   }
 
