@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
-import { CoordinatorController } from './coordinator.controller';
+import { AgentsNatsController } from './registry/agents.nats.controller';
 import { AgentsService } from './registry/agents.service';
 import { Delivery } from './tasks/delivery';
 import { Dispatcher } from './tasks/dispatcher';
 import { Sweeper } from './tasks/sweeper';
 import { TaskLifecycle } from './tasks/task-lifecycle';
+import { TasksNatsController } from './tasks/tasks.nats.controller';
 import { TasksService } from './tasks/tasks.service';
 
 /** Registry, priority queues, dispatch and the sweeper. CoordinatorConfig, Bus and the DataSource come from AppModule. */
 @Module({
-  controllers: [CoordinatorController],
+  controllers: [AgentsNatsController, TasksNatsController],
   providers: [AgentsService, TasksService, TaskLifecycle, Delivery, Dispatcher, Sweeper],
   exports: [AgentsService, TasksService, Dispatcher, Sweeper, TaskLifecycle],
 })

@@ -1,54 +1,54 @@
-import type { AgentInfo, CancelJobReply, EventsPage, JobReportView, JobStateView, JobView, SubmitJobReply } from './jobs';
-import type { JobRef, ReadEventsQuery, SubmitJobCommand } from './jobs';
-
-/** Every request/reply subject on the bus. Replicas of a service answer them as one queue group. */
-export const Subjects = {
-  jobs: {
-    agents: 'jobs.agents',
-    submit: 'jobs.submit',
-    get: 'jobs.get',
-    cancel: 'jobs.cancel',
-    state: 'jobs.state',
-    report: 'jobs.report',
-    events: 'jobs.events',
-  },
-  ping: {
-    'job-runner': 'job-runner.ping',
-    'agent-coordinator': 'agent-coordinator.ping',
-    'knowledge-ingestor': 'knowledge-ingestor.ping',
-  },
-} as const;
-
-export type ServiceName = keyof typeof Subjects.ping;
-export const SERVICE_NAMES = Object.keys(Subjects.ping) as ServiceName[];
-
-export interface PingReply {
-  service: ServiceName;
-  version: string;
-  ready: boolean;
-  dependencies: Record<string, 'up' | 'down'>;
-}
+import { isTaskDelivery, isTaskDeliveryReply } from './coordinator/events';
+import { CoordinatorSubjects, type CoordinatorAddressed, type CoordinatorRpc } from './coordinator/subjects';
+import { isJobAbort, isLiveJobEvents } from './jobs/events';
+import { JobsSubjects, type JobsEvents, type JobsRpc } from './jobs/subjects';
+import { KnowledgeSubjects, type KnowledgeRpc } from './knowledge/subjects';
+import { PlatformSubjects, type PlatformRpc } from './platform/subjects';
 
 /**
- * Request and reply type of each subject. `Bus.request` is typed by this map, so a message that
- * crosses a service boundary cannot drift from its declaration here. Other modules extend it by
- * declaration merging (see coordinator.ts, knowledge.ts).
+ * Every subject on the bus, by domain. One naming rule: a subject is the dotted path of its key here
+ * (`Subjects.coordinator.agents.register` is `coordinator.agents.register`); a published or addressed
+ * subject gets one more token, the id of what it is about (`jobs.live.<job_id>`, see `subjectFor`).
  */
-export interface RpcMap {
-  'jobs.agents': { request: Record<string, never>; reply: { agents: AgentInfo[] } };
-  'jobs.submit': { request: SubmitJobCommand; reply: SubmitJobReply };
-  'jobs.get': { request: JobRef; reply: JobView };
-  'jobs.cancel': { request: JobRef; reply: CancelJobReply };
-  'jobs.state': { request: JobRef; reply: JobStateView };
-  'jobs.report': { request: JobRef; reply: JobReportView };
-  'jobs.events': { request: ReadEventsQuery; reply: EventsPage };
-  'job-runner.ping': { request: Record<string, never>; reply: PingReply };
-  'agent-coordinator.ping': { request: Record<string, never>; reply: PingReply };
-  'knowledge-ingestor.ping': { request: Record<string, never>; reply: PingReply };
-}
+export const Subjects = {
+  jobs: JobsSubjects,
+  coordinator: CoordinatorSubjects,
+  knowledge: KnowledgeSubjects,
+  platform: PlatformSubjects,
+} as const;
+
+/** Request/reply subjects answered by a service's queue group: their request and reply types. `Bus.request` is typed by it. */
+export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc {}
 export type RpcSubject = keyof RpcMap;
 export type RpcRequest<S extends RpcSubject> = RpcMap[S]['request'];
 export type RpcReply<S extends RpcSubject> = RpcMap[S]['reply'];
+
+/** Published subjects (fire and forget, `<subject>.<id>`): their payload types. `Bus.publish`/`subscribe` are typed by it. A domain with events adds its map here (`JobsEvents & …`). */
+export type EventMap = JobsEvents;
+export type EventSubject = keyof EventMap;
+
+/** Request/reply subjects addressed to one process (`<subject>.<address>`), not a queue group. */
+export type AddressedMap = CoordinatorAddressed;
+export type AddressedSubject = keyof AddressedMap;
+
+export type ShapeCheck<T> = (value: unknown) => value is T;
+
+/** How a receiver checks a published message before its handler sees it: a cheap shape check (live events are a hot path). */
+export const EventChecks: { [S in EventSubject]: ShapeCheck<EventMap[S]> } = {
+  'jobs.live': isLiveJobEvents,
+  'jobs.abort': isJobAbort,
+};
+
+export const AddressedChecks: {
+  [S in AddressedSubject]: { request: ShapeCheck<AddressedMap[S]['request']>; reply: ShapeCheck<AddressedMap[S]['reply']> };
+} = {
+  'coordinator.deliver': { request: isTaskDelivery, reply: isTaskDeliveryReply },
+};
+
+/** `<subject>.<id>`; characters NATS gives a meaning to (`.`, `*`, `>`, spaces) become `_`. `*` alone subscribes to every id. */
+export function subjectFor(subject: EventSubject | AddressedSubject, id: string): string {
+  return `${subject}.${id === '*' ? '*' : id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
 
 /** NATS headers that carry request context between services. */
 export const Headers = {

@@ -29,8 +29,10 @@ export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApp
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (opts.configure) await opts.configure(app);
   if (opts.queue) {
-    // Registered on the app and inherited: Nest 12 ignores enhancers set on a connected microservice
-    // after the fact, which would silently drop validation and the caller's principal.
+    // Registered on the app and inherited by the NATS listener (the one wiring for every backend's NATS
+    // controllers; test/integration/jobs/rpc-contract.test.ts proves it for a subject of each backend).
+    // Nest 12 ignores enhancers set on a connected microservice after the fact, which would silently
+    // drop validation and the caller's principal.
     app.useGlobalPipes(rpcValidationPipe());
     app.useGlobalFilters(new RpcErrorFilter());
     app.useGlobalInterceptors(new RpcContextInterceptor());

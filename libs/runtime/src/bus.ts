@@ -1,9 +1,21 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { Headers, type RpcReply, type RpcRequest, type RpcSubject } from '@platform/contracts';
+import {
+  AddressedChecks,
+  EventChecks,
+  Headers,
+  subjectFor,
+  type AddressedMap,
+  type AddressedSubject,
+  type EventMap,
+  type EventSubject,
+  type RpcReply,
+  type RpcRequest,
+  type RpcSubject,
+} from '@platform/contracts';
 import { firstValueFrom, timeout } from 'rxjs';
 import { RemoteError } from './remote-error';
 import { RequestContextStore } from './request-context';
@@ -16,12 +28,17 @@ export interface BusOptions {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
 
 /**
- * The service's connection to NATS. `request` is typed by the contracts' RpcMap, carries the
- * correlation id and principal as headers, always has a timeout and turns every failure into a
- * `RemoteError` with an HTTP status. `publish`/`subscribe` are the raw fire-and-forget path used for
- * live job events, where Nest's request envelope would only cost time.
+ * The service's connection to NATS, and the one place messages are encoded and decoded.
+ * - `request`: queue-group request/reply typed by the contracts' `RpcMap`; carries the correlation id
+ *   and principal as headers, always has a timeout, turns every failure into a `RemoteError`.
+ * - `publish`/`subscribe`: fire-and-forget events typed by `EventMap` (live job events, aborts), on
+ *   `<subject>.<id>`, without Nest's request envelope, which would only cost time on the hot path.
+ * - `requestAt`/`serveAt`: request/reply addressed to one process (`AddressedMap`).
+ * Whatever is received is shape-checked (`EventChecks`, `AddressedChecks`); a bad message is logged and
+ * dropped, never handed to a handler, and a handler's exception is logged, never thrown into NATS.
  */
 @Injectable()
 export class Bus implements OnApplicationShutdown {
@@ -61,23 +78,94 @@ export class Bus implements OnApplicationShutdown {
     return store;
   }
 
-  async publish(subject: string, payload: unknown): Promise<void> {
-    (await this.connection()).publish(subject, encoder.encode(JSON.stringify(payload)));
+  /** Publishes `payload` on `<subject>.<id>`. Resolves once handed to the connection (NATS is at-most-once). */
+  async publish<S extends EventSubject>(subject: S, id: string, payload: EventMap[S]): Promise<void> {
+    (await this.connection()).publish(subjectFor(subject, id), encode(payload));
   }
 
-  async subscribe<T>(subject: string, onMessage: (msg: T) => void, opts: { queue?: string } = {}): Promise<Subscription> {
+  /**
+   * Calls `onMessage` with each well-formed message on `<subject>.<id>` (`id` `*`: every id). Resolves
+   * once the server has registered the subscription (flushed), so anything published afterwards is seen.
+   */
+  async subscribe<S extends EventSubject>(
+    subject: S,
+    id: string,
+    onMessage: (payload: EventMap[S], subject: string) => void,
+    opts: { queue?: string } = {},
+  ): Promise<Subscription> {
     const nc = await this.connection();
-    return nc.subscribe(subject, {
+    const check = EventChecks[subject];
+    const sub = nc.subscribe(subjectFor(subject, id), {
       queue: opts.queue,
       callback: (err, msg) => {
         if (err) return this.logger.warn(`subscription ${subject}: ${err.message}`);
+        const payload = this.decode(msg, check);
+        if (payload === undefined) return;
         try {
-          onMessage(JSON.parse(decoder.decode(msg.data)) as T);
+          onMessage(payload, msg.subject);
         } catch (e) {
-          this.logger.warn(`bad message on ${subject}: ${(e as Error).message}`);
+          this.logger.error(`handler of ${msg.subject} failed: ${(e as Error).message}`);
         }
       },
     });
+    await nc.flush();
+    return sub;
+  }
+
+  /** A request to the one process listening on `<subject>.<address>`; rejects on timeout, no responder or a malformed reply. */
+  async requestAt<S extends AddressedSubject>(
+    subject: S,
+    address: string,
+    data: AddressedMap[S]['request'],
+    timeoutMs: number,
+  ): Promise<AddressedMap[S]['reply']> {
+    const nc = await this.connection();
+    const msg = await nc.request(subjectFor(subject, address), encode(data), { timeout: timeoutMs });
+    const reply = this.decode(msg, AddressedChecks[subject].reply);
+    if (reply === undefined) throw new Error(`malformed reply on ${msg.subject}`);
+    return reply;
+  }
+
+  /**
+   * Answers requests on `<subject>.<address>` with what `handle` returns. A malformed request is
+   * dropped (the requester times out); a handler that throws is answered with `onError(err)`.
+   */
+  async serveAt<S extends AddressedSubject>(
+    subject: S,
+    address: string,
+    handle: (request: AddressedMap[S]['request']) => AddressedMap[S]['reply'],
+    onError: (err: Error) => AddressedMap[S]['reply'],
+  ): Promise<Subscription> {
+    const nc = await this.connection();
+    const check = AddressedChecks[subject].request;
+    const sub = nc.subscribe(subjectFor(subject, address), {
+      callback: (err, msg) => {
+        if (err) return this.logger.warn(`subscription ${subject}: ${err.message}`);
+        const request = this.decode(msg, check);
+        if (request === undefined) return;
+        let reply: AddressedMap[S]['reply'];
+        try {
+          reply = handle(request);
+        } catch (e) {
+          reply = onError(e as Error);
+        }
+        msg.respond(encode(reply));
+      },
+    });
+    await nc.flush();
+    return sub;
+  }
+
+  private decode<T>(msg: Msg, check: (v: unknown) => v is T): T | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(msg.data));
+    } catch {
+      value = undefined;
+    }
+    if (value !== undefined && check(value)) return value;
+    this.logger.warn(`dropped a malformed message on ${msg.subject} (${msg.data.length} bytes)`);
+    return undefined;
   }
 
   async isConnected(): Promise<boolean> {

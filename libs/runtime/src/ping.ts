@@ -12,7 +12,7 @@ export function pingController(service: ServiceName): Type<unknown> {
       @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
     ) {}
 
-    @MessagePattern(Subjects.ping[service])
+    @MessagePattern(Subjects.platform.ping[service])
     async ping(): Promise<PingReply> {
       const dependencies = await checkAll(this.checks);
       return { service, version: this.info.version, ready: Object.values(dependencies).every((s) => s === 'up'), dependencies };

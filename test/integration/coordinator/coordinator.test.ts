@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
-import { agentDeliverySubject, CoordinatorSubjects, type Principal, type RpcRequest, type RpcSubject, type TaskDelivery } from '@platform/contracts';
+import { subjectFor, type Principal, type RpcRequest, type RpcSubject, type TaskDelivery, Subjects } from '@platform/contracts';
 import { Bus, BusModule, RemoteError, RequestContextStore } from '@platform/runtime';
 import { eventually } from '../../support/http';
 import { startService, testEnv, type AppProcess } from '../../support/services';
@@ -65,7 +65,7 @@ describe('agent-coordinator over NATS (integration)', () => {
     const received: TaskDelivery[] = [];
     const nc = await bus.connection();
     subs.push(
-      nc.subscribe(agentDeliverySubject(agentId), {
+      nc.subscribe(subjectFor(Subjects.coordinator.deliver, agentId), {
         callback: (_err, msg) => {
           const d = JSON.parse(new TextDecoder().decode(msg.data)) as TaskDelivery;
           received.push(d);
@@ -74,63 +74,63 @@ describe('agent-coordinator over NATS (integration)', () => {
       }),
     );
     await nc.flush();
-    await as(worker, CoordinatorSubjects.register, {
+    await as(worker, Subjects.coordinator.agents.register, {
       agent_id: agentId,
       agent_type: 'worker',
       capabilities,
-      endpoints: { nats: agentDeliverySubject(agentId) },
+      endpoints: { nats: subjectFor(Subjects.coordinator.deliver, agentId) },
     });
     return received;
   }
-  const task = (who: Principal, id: string) => as(who, CoordinatorSubjects.getTask, { task_id: id }).then((r) => r.task);
+  const task = (who: Principal, id: string) => as(who, Subjects.coordinator.tasks.get, { task_id: id }).then((r) => r.task);
 
   it('keeps agents and tasks to their owner: another caller gets 404 (409 on a taken agent id)', async () => {
     const id = `owned-${run}`;
-    await as(alice, CoordinatorSubjects.register, {
+    await as(alice, Subjects.coordinator.agents.register, {
       agent_id: id,
       agent_type: 'worker',
       capabilities: ['x'],
     });
-    expect((await as(alice, CoordinatorSubjects.getAgent, { agent_id: id })).agent.agent_id).toBe(id);
-    expect(await status(as(bob, CoordinatorSubjects.getAgent, { agent_id: id }))).toBe(404);
-    expect(await status(as(bob, CoordinatorSubjects.heartbeat, { agent_id: id }))).toBe(404);
+    expect((await as(alice, Subjects.coordinator.agents.get, { agent_id: id })).agent.agent_id).toBe(id);
+    expect(await status(as(bob, Subjects.coordinator.agents.get, { agent_id: id }))).toBe(404);
+    expect(await status(as(bob, Subjects.coordinator.agents.heartbeat, { agent_id: id }))).toBe(404);
     expect(
       await status(
-        as(bob, CoordinatorSubjects.updateStatus, {
+        as(bob, Subjects.coordinator.agents.status, {
           agent_id: id,
           status: 'busy',
         }),
       ),
     ).toBe(404);
-    expect(await status(as(bob, CoordinatorSubjects.deregister, { agent_id: id }))).toBe(404);
+    expect(await status(as(bob, Subjects.coordinator.agents.deregister, { agent_id: id }))).toBe(404);
     expect(
       await status(
-        as(bob, CoordinatorSubjects.register, {
+        as(bob, Subjects.coordinator.agents.register, {
           agent_id: id,
           agent_type: 'worker',
         }),
       ),
     ).toBe(409);
-    const found = await as(bob, CoordinatorSubjects.discover, {
+    const found = await as(bob, Subjects.coordinator.agents.discover, {
       capabilities: ['x'],
     });
     expect(found.agents.map((a) => a.agent_id)).not.toContain(id);
 
-    const submitted = await as(alice, CoordinatorSubjects.submitTask, {
+    const submitted = await as(alice, Subjects.coordinator.tasks.submit, {
       task_data: { prompt: 'p' },
       priority: 'low',
       requirements: { capabilities: [`none-${run}`] },
     });
-    expect(await status(as(bob, CoordinatorSubjects.getTask, { task_id: submitted.task_id }))).toBe(404);
-    expect((await as(bob, CoordinatorSubjects.queues, {})).queue_sizes.low).toBe(0);
-    expect((await as(alice, CoordinatorSubjects.queues, {})).queue_sizes.low).toBe(1);
-    expect((await as(bob, CoordinatorSubjects.clearQueue, { priority: 'low' })).cleared).toBe(0);
-    expect((await as(alice, CoordinatorSubjects.clearQueue, { priority: 'low' })).cleared).toBe(1);
+    expect(await status(as(bob, Subjects.coordinator.tasks.get, { task_id: submitted.task_id }))).toBe(404);
+    expect((await as(bob, Subjects.coordinator.tasks.queues, {})).queue_sizes.low).toBe(0);
+    expect((await as(alice, Subjects.coordinator.tasks.queues, {})).queue_sizes.low).toBe(1);
+    expect((await as(bob, Subjects.coordinator.tasks.clear, { priority: 'low' })).cleared).toBe(0);
+    expect((await as(alice, Subjects.coordinator.tasks.clear, { priority: 'low' })).cleared).toBe(1);
     expect((await task(alice, submitted.task_id)).status).toBe('cancelled');
   });
 
   it('rejects an invalid priority with 400 and a foreign NATS subject with 422', async () => {
-    const err = await as(alice, CoordinatorSubjects.submitTask, {
+    const err = await as(alice, Subjects.coordinator.tasks.submit, {
       task_data: {},
       priority: 'asap',
     }).catch((e: RemoteError) => e);
@@ -139,7 +139,7 @@ describe('agent-coordinator over NATS (integration)', () => {
     expect((err as RemoteError).message).toBe('Invalid priority: asap');
     expect(
       await status(
-        as(worker, CoordinatorSubjects.register, {
+        as(worker, Subjects.coordinator.agents.register, {
           agent_id: `evil-${run}`,
           agent_type: 'worker',
           endpoints: { nats: 'jobs.submit' },
@@ -151,7 +151,7 @@ describe('agent-coordinator over NATS (integration)', () => {
   it("delivers to a shared worker on NATS with the owner's principal and accepts only the delivery's token", async () => {
     const cap = `nats-${run}`;
     const received = await natsWorker(`w1-${run}`, () => ({ accepted: true }), [cap]);
-    const { task_id } = await as(alice, CoordinatorSubjects.submitTask, {
+    const { task_id } = await as(alice, Subjects.coordinator.tasks.submit, {
       task_data: { task_type: 'echo', prompt: 'hi' },
       priority: 'high',
       requirements: { capabilities: [cap] },
@@ -169,7 +169,7 @@ describe('agent-coordinator over NATS (integration)', () => {
     expect((await task(alice, task_id)).status).toBe('assigned');
 
     const report = (token: string, agent_id = d.agent_id) =>
-      as(worker, CoordinatorSubjects.taskResult, {
+      as(worker, Subjects.coordinator.tasks.result, {
         task_id,
         agent_id,
         token,
@@ -196,7 +196,7 @@ describe('agent-coordinator over NATS (integration)', () => {
     const cap = `retry-${run}`;
     const a = await natsWorker(`ra-${run}`, () => ({ status: 'failed', error: 'nope' }), [cap]);
     const b = await natsWorker(`rb-${run}`, () => ({ status: 'failed', error: 'nope' }), [cap]);
-    const { task_id } = await as(alice, CoordinatorSubjects.submitTask, {
+    const { task_id } = await as(alice, Subjects.coordinator.tasks.submit, {
       task_data: { x: 1 },
       priority: 'normal',
       requirements: { capabilities: [cap] },
@@ -213,7 +213,7 @@ describe('agent-coordinator over NATS (integration)', () => {
         .map((d) => d.agent_id)
         .sort(),
     ).toEqual([`ra-${run}`, `rb-${run}`]);
-    const stats = (await as(alice, CoordinatorSubjects.taskStatus, {})).stats;
+    const stats = (await as(alice, Subjects.coordinator.tasks.status, {})).stats;
     expect(stats.load_balancer_stats.failed_assignments).toBeGreaterThanOrEqual(2);
     expect(stats.tasks_failed).toBeGreaterThanOrEqual(1);
   });
@@ -222,18 +222,18 @@ describe('agent-coordinator over NATS (integration)', () => {
     const cap = `stale-${run}`;
     const id = `st-${run}`;
     const received = await natsWorker(id, () => ({ accepted: true }), [cap]);
-    const { task_id } = await as(alice, CoordinatorSubjects.submitTask, {
+    const { task_id } = await as(alice, Subjects.coordinator.tasks.submit, {
       task_data: {},
       priority: 'urgent',
       requirements: { capabilities: [cap] },
     });
     await eventually(async () => received.length === 1, 5000);
     // No heartbeats: stale after 600 ms × 2, and the task goes back to its queue.
-    await eventually(async () => (await as(worker, CoordinatorSubjects.getAgent, { agent_id: id })).agent.status === 'stale', 5000);
-    expect((await as(worker, CoordinatorSubjects.getAgent, { agent_id: id })).agent.health_score).toBe(0);
+    await eventually(async () => (await as(worker, Subjects.coordinator.agents.get, { agent_id: id })).agent.status === 'stale', 5000);
+    expect((await as(worker, Subjects.coordinator.agents.get, { agent_id: id })).agent.health_score).toBe(0);
     await eventually(async () => (await task(alice, task_id)).status === 'queued', 5000);
-    expect((await as(alice, CoordinatorSubjects.queues, {})).queue_sizes.urgent).toBeGreaterThanOrEqual(1);
-    const beat = await as(worker, CoordinatorSubjects.heartbeat, {
+    expect((await as(alice, Subjects.coordinator.tasks.queues, {})).queue_sizes.urgent).toBeGreaterThanOrEqual(1);
+    const beat = await as(worker, Subjects.coordinator.agents.heartbeat, {
       agent_id: id,
       load_metrics: { cpu_usage: 10 },
     });
@@ -241,7 +241,7 @@ describe('agent-coordinator over NATS (integration)', () => {
     await eventually(async () => received.length === 2, 5000);
     expect(received[1]).toMatchObject({ task_id, attempt: 2 });
     expect(received[1].token).not.toBe(received[0].token);
-    await as(worker, CoordinatorSubjects.taskResult, {
+    await as(worker, Subjects.coordinator.tasks.result, {
       task_id,
       agent_id: id,
       token: received[1].token,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
-import { jobEventsSubject, type JobEvent } from '@platform/contracts';
+import { Subjects, type JobEvent } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 import { EventLog } from '../../../apps/job-runner/src/jobs/event-log';
 import { JobStore } from '../../../apps/job-runner/src/jobs/job.store';
@@ -70,7 +70,7 @@ describe('EventLog (integration)', () => {
     const jobId = id('publish');
     const attempt = await runningJob(jobId);
     const live: JobEvent[] = [];
-    const sub = await bus.subscribe<JobEvent | JobEvent[]>(jobEventsSubject(jobId), (m) => live.push(...(Array.isArray(m) ? m : [m])));
+    const sub = await bus.subscribe(Subjects.jobs.live, jobId, (m) => live.push(...(Array.isArray(m) ? m : [m])));
     await (await bus.connection()).flush();
     const writer = log.writer(jobId, attempt);
     await Promise.all([1, 2, 3].map((n) => writer.append({ type: 'tool.start', data: { name: 'search', n, nested: { b: 1, a: [2] } } })));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import type pg from 'pg';
-import { KnowledgeSubjects, type CollectionView, type DocumentAccepted, type DocumentView, type SearchReply } from '@platform/contracts';
+import { type CollectionView, type DocumentAccepted, type DocumentView, type SearchReply, Subjects } from '@platform/contracts';
 import { RemoteError } from '@platform/runtime';
 import { startSuite, type Suite } from '../../support/services';
 import { json } from '../../support/http';
@@ -341,12 +341,12 @@ describe('Knowledge API against the real ingestor and gateway', () => {
 
     it("a second principal cannot see, search, change or delete another's collection or documents", async () => {
       const name = unique('own');
-      await tb.as(alice, (bus) => bus.request(KnowledgeSubjects.collections.create, { name }));
+      await tb.as(alice, (bus) => bus.request(Subjects.knowledge.collections.create, { name }));
       // Alice's document: the file goes to the object store, only its name on NATS.
       const objectName = `uploads/test-${Date.now()}`;
       await tb.files.putBlob({ name: objectName }, new TextEncoder().encode('Alice keeps secret notes about zeppelins.'));
       const reg = await tb.as(alice, (bus) =>
-        bus.request(KnowledgeSubjects.documents.register, {
+        bus.request(Subjects.knowledge.documents.register, {
           collection_name: name,
           files: [{ object_name: objectName, filename: 'secret.txt', format: 'text', content_type: 'text/plain', size_bytes: 41, sha256: 'a'.repeat(64) }],
         }),
@@ -354,14 +354,14 @@ describe('Knowledge API against the real ingestor and gateway', () => {
       const docId = reg.documents[0].document_id;
       const ready = await (async () => {
         for (let i = 0; i < 100; i++) {
-          const d = await tb.as(alice, (bus) => bus.request(KnowledgeSubjects.documents.get, { document_id: docId }));
+          const d = await tb.as(alice, (bus) => bus.request(Subjects.knowledge.documents.get, { document_id: docId }));
           if (d.status === 'ready') return d as DocumentView;
           await new Promise((r) => setTimeout(r, 100));
         }
         throw new Error('not ready');
       })();
       expect(ready.filename).toBe('secret.txt');
-      const mine = await tb.as(alice, (bus) => bus.request(KnowledgeSubjects.search, { collection_name: name, query: 'zeppelins' }));
+      const mine = await tb.as(alice, (bus) => bus.request(Subjects.knowledge.search, { collection_name: name, query: 'zeppelins' }));
       expect(mine.results).toHaveLength(1);
 
       const notFound = async (p: Promise<unknown>) => {
@@ -372,31 +372,31 @@ describe('Knowledge API against the real ingestor and gateway', () => {
         expect(err).toBeInstanceOf(RemoteError);
         expect((err as RemoteError).status).toBe(404);
       };
-      await notFound(tb.as(bob, (bus) => bus.request(KnowledgeSubjects.collections.get, { name })));
-      await notFound(tb.as(bob, (bus) => bus.request(KnowledgeSubjects.search, { collection_name: name, query: 'zeppelins' })));
-      await notFound(tb.as(bob, (bus) => bus.request(KnowledgeSubjects.documents.get, { document_id: docId })));
-      await notFound(tb.as(bob, (bus) => bus.request(KnowledgeSubjects.documents.delete, { document_id: docId })));
-      await notFound(tb.as(bob, (bus) => bus.request(KnowledgeSubjects.collections.delete, { name })));
-      await notFound(tb.as(bob, (bus) => bus.request(KnowledgeSubjects.documents.list, { collection_name: name })));
-      const bobsList = await tb.as(bob, (bus) => bus.request(KnowledgeSubjects.collections.list, {}));
+      await notFound(tb.as(bob, (bus) => bus.request(Subjects.knowledge.collections.get, { name })));
+      await notFound(tb.as(bob, (bus) => bus.request(Subjects.knowledge.search, { collection_name: name, query: 'zeppelins' })));
+      await notFound(tb.as(bob, (bus) => bus.request(Subjects.knowledge.documents.get, { document_id: docId })));
+      await notFound(tb.as(bob, (bus) => bus.request(Subjects.knowledge.documents.delete, { document_id: docId })));
+      await notFound(tb.as(bob, (bus) => bus.request(Subjects.knowledge.collections.delete, { name })));
+      await notFound(tb.as(bob, (bus) => bus.request(Subjects.knowledge.documents.list, { collection_name: name })));
+      const bobsList = await tb.as(bob, (bus) => bus.request(Subjects.knowledge.collections.list, {}));
       expect(bobsList.collections).toEqual([]);
-      const bobsDocs = await tb.as(bob, (bus) => bus.request(KnowledgeSubjects.documents.list, {}));
+      const bobsDocs = await tb.as(bob, (bus) => bus.request(Subjects.knowledge.documents.list, {}));
       expect(bobsDocs.total).toBe(0);
       // Anonymous callers (no header) are a different owner too.
-      await notFound(tb.bus.request(KnowledgeSubjects.collections.get, { name }));
+      await notFound(tb.bus.request(Subjects.knowledge.collections.get, { name }));
       // Names are unique per owner: Bob may have his own collection of the same name, empty.
-      const bobs = await tb.as(bob, (bus) => bus.request(KnowledgeSubjects.collections.create, { name }));
+      const bobs = await tb.as(bob, (bus) => bus.request(Subjects.knowledge.collections.create, { name }));
       expect(bobs.document_count).toBe(0);
-      expect((await tb.as(bob, (bus) => bus.request(KnowledgeSubjects.search, { collection_name: name, query: 'zeppelins' }))).results).toEqual([]);
+      expect((await tb.as(bob, (bus) => bus.request(Subjects.knowledge.search, { collection_name: name, query: 'zeppelins' }))).results).toEqual([]);
       // Alice's data is untouched.
-      expect((await tb.as(alice, (bus) => bus.request(KnowledgeSubjects.collections.get, { name }))).document_count).toBe(1);
-      await tb.as(alice, (bus) => bus.request(KnowledgeSubjects.collections.delete, { name }));
-      await tb.as(bob, (bus) => bus.request(KnowledgeSubjects.collections.delete, { name }));
+      expect((await tb.as(alice, (bus) => bus.request(Subjects.knowledge.collections.get, { name }))).document_count).toBe(1);
+      await tb.as(alice, (bus) => bus.request(Subjects.knowledge.collections.delete, { name }));
+      await tb.as(bob, (bus) => bus.request(Subjects.knowledge.collections.delete, { name }));
     });
 
     it('rejects malformed messages with 422', async () => {
       const err = await tb.bus
-        .request(KnowledgeSubjects.documents.register, {
+        .request(Subjects.knowledge.documents.register, {
           collection_name: 'x',
           files: [{ object_name: '../x', filename: 'a/b', format: 'exe', content_type: 'x', size_bytes: -1, sha256: 'z' }],
         } as never)

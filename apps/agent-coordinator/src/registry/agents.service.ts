@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import {
-  agentDeliverySubject,
+  Subjects,
+  subjectFor,
   ErrorCode,
   ownerOf,
   type AgentStatus,
@@ -45,8 +46,9 @@ export class AgentsService {
   async register(dto: RegisterAgentDto, principal: Principal): Promise<RegisterAgentReply> {
     const owner = ownerOf(principal);
     const endpoints = dto.endpoints ?? {};
-    if (endpoints.nats !== undefined && endpoints.nats !== agentDeliverySubject(dto.agent_id)) {
-      throw rpcError(ErrorCode.INVALID_REQUEST, `endpoints.nats must be ${agentDeliverySubject(dto.agent_id)}`);
+    const deliverySubject = subjectFor(Subjects.coordinator.deliver, dto.agent_id);
+    if (endpoints.nats !== undefined && endpoints.nats !== deliverySubject) {
+      throw rpcError(ErrorCode.INVALID_REQUEST, `endpoints.nats must be ${deliverySubject}`);
     }
     const rows: { registration_time: Date }[] = await this.db.query(
       `INSERT INTO coordinator.agents AS a (agent_id, owner, shared, agent_type, status, capabilities, services, endpoints, metadata,

@@ -1,13 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { TaskDelivery, TaskDeliveryReply } from '@platform/contracts';
+import { Subjects, type TaskDelivery, type TaskDeliveryReply } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 import { CoordinatorConfig } from '../config';
 import type { AttemptOutcome } from './task-lifecycle';
 
 export type DeliveryOutcome = { status: 'accepted' } | AttemptOutcome;
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Hands one task to one agent. External agents get an HTTP POST on `endpoints.http`; platform workers
@@ -59,11 +56,10 @@ export class Delivery {
     return interpret(parse(text));
   }
 
+  /** `endpoints.nats` is `coordinator.deliver.<agent_id>` (checked at registration); the bus builds it from the agent id. */
   private async viaNats(subject: string, payload: TaskDelivery): Promise<DeliveryOutcome> {
     try {
-      const nc = await this.bus.connection();
-      const msg = await nc.request(subject, encoder.encode(JSON.stringify(payload)), { timeout: this.config.COORDINATOR_DELIVERY_TIMEOUT_MS });
-      return interpret(parse(decoder.decode(msg.data)));
+      return interpret(await this.bus.requestAt(Subjects.coordinator.deliver, payload.agent_id, payload, this.config.COORDINATOR_DELIVERY_TIMEOUT_MS));
     } catch (err) {
       return {
         status: 'failed',

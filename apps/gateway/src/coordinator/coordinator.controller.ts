@@ -2,13 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AGENT_ID_PATTERN,
-  CoordinatorSubjects,
   DiscoverAgentsDto,
   HeartbeatDto,
   RegisterAgentDto,
   SubmitTaskDto,
   TaskResultDto,
   UpdateAgentStatusDto,
+  Subjects,
 } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
@@ -35,7 +35,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Register (or re-register) an agent' })
   @ApiBody({ type: RegisterAgentDto })
   register(@Body() body: RegisterAgentDto) {
-    return this.bus.request(CoordinatorSubjects.register, body);
+    return this.bus.request(Subjects.coordinator.agents.register, body);
   }
 
   @Post('discover')
@@ -45,13 +45,13 @@ export class AgentsController {
   })
   @ApiBody({ type: DiscoverAgentsDto })
   discover(@Body() body: DiscoverAgentsDto) {
-    return this.bus.request(CoordinatorSubjects.discover, body);
+    return this.bus.request(Subjects.coordinator.agents.discover, body);
   }
 
   @Get(':agent_id')
   @ApiOperation({ summary: 'One agent, with load metrics and health score' })
   get(@Param('agent_id') id: string) {
-    return this.bus.request(CoordinatorSubjects.getAgent, {
+    return this.bus.request(Subjects.coordinator.agents.get, {
       agent_id: agentId(id),
     });
   }
@@ -60,7 +60,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Set an agent status and load metrics' })
   @ApiBody({ type: UpdateAgentStatusDto })
   updateStatus(@Param('agent_id') id: string, @Body() body: UpdateAgentStatusDto) {
-    return this.bus.request(CoordinatorSubjects.updateStatus, {
+    return this.bus.request(Subjects.coordinator.agents.status, {
       ...body,
       agent_id: agentId(id),
     });
@@ -73,7 +73,7 @@ export class AgentsController {
   })
   @ApiBody({ type: HeartbeatDto, required: false })
   heartbeat(@Param('agent_id') id: string, @Body() body: HeartbeatDto) {
-    return this.bus.request(CoordinatorSubjects.heartbeat, {
+    return this.bus.request(Subjects.coordinator.agents.heartbeat, {
       ...(body ?? {}),
       agent_id: agentId(id),
     });
@@ -84,7 +84,7 @@ export class AgentsController {
     summary: 'Deregister an agent; the tasks it held go back to their queues',
   })
   deregister(@Param('agent_id') id: string) {
-    return this.bus.request(CoordinatorSubjects.deregister, {
+    return this.bus.request(Subjects.coordinator.agents.deregister, {
       agent_id: agentId(id),
     });
   }
@@ -103,7 +103,7 @@ export class TasksController {
   })
   @ApiBody({ type: SubmitTaskDto })
   submit(@Body() body: SubmitTaskDto) {
-    return this.bus.request(CoordinatorSubjects.submitTask, body);
+    return this.bus.request(Subjects.coordinator.tasks.submit, body);
   }
 
   @Get('status')
@@ -111,13 +111,13 @@ export class TasksController {
     summary: 'Distribution statistics and load balancer metrics',
   })
   status() {
-    return this.bus.request(CoordinatorSubjects.taskStatus, {});
+    return this.bus.request(Subjects.coordinator.tasks.status, {});
   }
 
   @Get('queues')
   @ApiOperation({ summary: 'Waiting tasks per priority' })
   queues() {
-    return this.bus.request(CoordinatorSubjects.queues, {});
+    return this.bus.request(Subjects.coordinator.tasks.queues, {});
   }
 
   @Get('queues/stats')
@@ -125,14 +125,14 @@ export class TasksController {
     summary: 'Queue sizes, oldest waits and distribution statistics',
   })
   queueStats() {
-    return this.bus.request(CoordinatorSubjects.queueStats, {});
+    return this.bus.request(Subjects.coordinator.tasks.queueStats, {});
   }
 
   @Post('queues/:priority/clear')
   @HttpCode(200)
   @ApiOperation({ summary: "Drain one priority's waiting tasks" })
   clear(@Param('priority') priority: string) {
-    return this.bus.request(CoordinatorSubjects.clearQueue, {
+    return this.bus.request(Subjects.coordinator.tasks.clear, {
       priority: priority.slice(0, 64),
     });
   }
@@ -140,7 +140,7 @@ export class TasksController {
   @Get(':task_id')
   @ApiOperation({ summary: 'One task: state, assigned agent, result, timings' })
   get(@Param('task_id') id: string) {
-    return this.bus.request(CoordinatorSubjects.getTask, {
+    return this.bus.request(Subjects.coordinator.tasks.get, {
       task_id: taskId(id),
     });
   }
@@ -152,7 +152,7 @@ export class TasksController {
   })
   @ApiBody({ type: TaskResultDto })
   result(@Param('task_id') id: string, @Body() body: TaskResultDto) {
-    return this.bus.request(CoordinatorSubjects.taskResult, {
+    return this.bus.request(Subjects.coordinator.tasks.result, {
       ...body,
       task_id: taskId(id),
     });

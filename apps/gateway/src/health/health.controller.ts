@@ -33,7 +33,7 @@ export class HealthController {
       await Promise.all(
         SERVICE_NAMES.map(async (name) => {
           try {
-            const reply = await this.bus.request(Subjects.ping[name], {}, 2000);
+            const reply = await this.bus.request(Subjects.platform.ping[name], {}, 2000);
             return [name, { status: reply.ready ? 'up' : 'down', version: reply.version, dependencies: reply.dependencies }] as const;
           } catch (err) {
             return [name, { status: 'down' as State, error: (err as Error).message }] as const;

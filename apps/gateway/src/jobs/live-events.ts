@@ -1,6 +1,6 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
-import { jobEventsSubject, type JobEvent } from '@platform/contracts';
+import { Subjects, type JobEvent } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
 /** A stream waiting for a job's live events (an object, not a closure: one less allocation per stream). */
@@ -10,11 +10,9 @@ export interface LiveListener {
 
 interface Topic {
   listeners: Set<LiveListener>;
-  subscription: Subscription;
-  ready: Promise<void>;
+  /** Resolves once the server has registered the subscription. */
+  subscription: Promise<Subscription>;
 }
-
-const decoder = new TextDecoder();
 
 /**
  * Live events per job, shared by every stream of that job on this gateway: one NATS subscription and
@@ -22,7 +20,6 @@ const decoder = new TextDecoder();
  */
 @Injectable()
 export class LiveEvents implements OnApplicationShutdown {
-  private readonly logger = new Logger(LiveEvents.name);
   private readonly topics = new Map<string, Topic>();
 
   constructor(private readonly bus: Bus) {}
@@ -34,32 +31,32 @@ export class LiveEvents implements OnApplicationShutdown {
   async listen(jobId: string, listener: LiveListener): Promise<() => void> {
     let topic = this.topics.get(jobId);
     if (!topic) {
-      const nc = await this.bus.connection();
       const listeners = new Set<LiveListener>();
-      const subscription = nc.subscribe(jobEventsSubject(jobId), {
-        callback: (err, msg) => {
-          if (err) return this.logger.warn(`live ${jobId}: ${err.message}`);
-          let payload: JobEvent | JobEvent[];
-          try {
-            payload = JSON.parse(decoder.decode(msg.data)) as JobEvent | JobEvent[];
-          } catch {
-            return;
-          }
-          // job-runner publishes a write batch as one message (an array), a single event as an object.
-          for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l.deliver(event);
-        },
+      // job-runner publishes a write batch as one message (an array), a single event as an object.
+      const subscription = this.bus.subscribe(Subjects.jobs.live, jobId, (payload) => {
+        for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l.deliver(event);
       });
-      topic = { listeners, subscription, ready: nc.flush() };
-      this.topics.set(jobId, topic);
+      const created: Topic = { listeners, subscription };
+      this.topics.set(jobId, created);
+      // A failed subscribe must not leave a dead topic behind for the next stream of this job.
+      subscription.catch(() => {
+        if (this.topics.get(jobId) === created) this.topics.delete(jobId);
+      });
+      topic = created;
     }
     topic.listeners.add(listener);
-    await topic.ready;
+    try {
+      await topic.subscription;
+    } catch (err) {
+      topic.listeners.delete(listener);
+      throw err;
+    }
     const t = topic;
     return () => {
       t.listeners.delete(listener);
       if (t.listeners.size === 0 && this.topics.get(jobId) === t) {
         this.topics.delete(jobId);
-        t.subscription.unsubscribe();
+        void t.subscription.then((sub) => sub.unsubscribe()).catch(() => undefined);
       }
     };
   }
@@ -69,7 +66,7 @@ export class LiveEvents implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    for (const t of this.topics.values()) t.subscription.unsubscribe();
+    for (const t of this.topics.values()) void t.subscription.then((sub) => sub.unsubscribe()).catch(() => undefined);
     this.topics.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { COLLECTION_NAME_PATTERN, CreateCollectionRequest, KnowledgeSubjects, SearchBody } from '@platform/contracts';
+import { COLLECTION_NAME_PATTERN, CreateCollectionRequest, SearchBody, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
 /** A name that cannot exist answers 404 here, like an unknown collection. */
@@ -20,25 +20,25 @@ export class CollectionsController {
   @ApiOperation({ summary: 'Create a collection (409 if the name exists)' })
   @ApiBody({ type: CreateCollectionRequest })
   create(@Body() body: CreateCollectionRequest) {
-    return this.bus.request(KnowledgeSubjects.collections.create, body);
+    return this.bus.request(Subjects.knowledge.collections.create, body);
   }
 
   @Get()
   @ApiOperation({ summary: "List the caller's collections" })
   list() {
-    return this.bus.request(KnowledgeSubjects.collections.list, {});
+    return this.bus.request(Subjects.knowledge.collections.list, {});
   }
 
   @Get(':name')
   @ApiOperation({ summary: 'Get a collection' })
   get(@Param('name') name: string) {
-    return this.bus.request(KnowledgeSubjects.collections.get, { name: collectionName(name) });
+    return this.bus.request(Subjects.knowledge.collections.get, { name: collectionName(name) });
   }
 
   @Delete(':name')
   @ApiOperation({ summary: 'Delete a collection with its documents, chunks and stored files' })
   remove(@Param('name') name: string) {
-    return this.bus.request(KnowledgeSubjects.collections.delete, { name: collectionName(name) });
+    return this.bus.request(Subjects.knowledge.collections.delete, { name: collectionName(name) });
   }
 
   @Post(':name/search')
@@ -46,6 +46,6 @@ export class CollectionsController {
   @ApiOperation({ summary: 'Search a collection; results best first' })
   @ApiBody({ type: SearchBody })
   search(@Param('name') name: string, @Body() body: SearchBody) {
-    return this.bus.request(KnowledgeSubjects.search, { collection_name: collectionName(name), query: body.query, top_k: body.top_k ?? 5 });
+    return this.bus.request(Subjects.knowledge.search, { collection_name: collectionName(name), query: body.query, top_k: body.top_k ?? 5 });
   }
 }

@@ -27,7 +27,7 @@ import { AnyFilesInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, KnowledgeSubjects, ListDocumentsQuery, UploadDocumentsForm, type StoredFileRef } from '@platform/contracts';
+import { ErrorCode, ListDocumentsQuery, UploadDocumentsForm, type StoredFileRef, Subjects } from '@platform/contracts';
 import { Bus, RemoteError } from '@platform/runtime';
 import { GatewayConfig } from '../config';
 import { UploadStore } from './file-store';
@@ -115,7 +115,7 @@ export class DocumentsController {
     });
 
     // 404 before anything is stored.
-    await this.bus.request(KnowledgeSubjects.collections.get, { name: form.collection_name });
+    await this.bus.request(Subjects.knowledge.collections.get, { name: form.collection_name });
 
     const refs: StoredFileRef[] = [];
     try {
@@ -136,7 +136,7 @@ export class DocumentsController {
       throw new RemoteError({ code: ErrorCode.SERVICE_UNAVAILABLE, status: 503, message: `File store unavailable: ${(err as Error).message}` });
     }
     try {
-      return await this.bus.request(KnowledgeSubjects.documents.register, { collection_name: form.collection_name, files: refs });
+      return await this.bus.request(Subjects.knowledge.documents.register, { collection_name: form.collection_name, files: refs });
     } catch (err) {
       // On a timeout the ingestor may have taken them; otherwise nobody references the files.
       if (!(err instanceof RemoteError && err.code === ErrorCode.TIMEOUT)) await this.uploads.delete(refs.map((r) => r.object_name));
@@ -147,18 +147,18 @@ export class DocumentsController {
   @Get()
   @ApiOperation({ summary: "List the caller's documents (optionally of one collection)" })
   list(@Query() q: ListDocumentsQuery) {
-    return this.bus.request(KnowledgeSubjects.documents.list, q);
+    return this.bus.request(Subjects.knowledge.documents.list, q);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a document and its ingestion status' })
   get(@Param('id') id: string) {
-    return this.bus.request(KnowledgeSubjects.documents.get, { document_id: documentId(id) });
+    return this.bus.request(Subjects.knowledge.documents.get, { document_id: documentId(id) });
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a document, its chunks and its stored file' })
   remove(@Param('id') id: string) {
-    return this.bus.request(KnowledgeSubjects.documents.delete, { document_id: documentId(id) });
+    return this.bus.request(Subjects.knowledge.documents.delete, { document_id: documentId(id) });
   }
 }

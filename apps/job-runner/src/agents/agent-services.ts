@@ -1,5 +1,5 @@
 import { Injectable, type Provider } from '@nestjs/common';
-import { KnowledgeSubjects } from '@platform/contracts';
+import { Subjects } from '@platform/contracts';
 import { OpenAiLlmClient, type KnowledgeClient, type KnowledgeHit, type LlmClient } from '@platform/agent-registry';
 import { Bus } from '@platform/runtime';
 import { JobRunnerConfig } from '../config';
@@ -14,7 +14,7 @@ export class NatsKnowledgeClient implements KnowledgeClient {
 
   async search(collection: string, query: string, topK: number, signal: AbortSignal): Promise<KnowledgeHit[]> {
     signal.throwIfAborted();
-    const reply = await this.bus.request(KnowledgeSubjects.search, { collection_name: collection, query: query.slice(0, 4000), top_k: topK });
+    const reply = await this.bus.request(Subjects.knowledge.search, { collection_name: collection, query: query.slice(0, 4000), top_k: topK });
     return reply.results.map((r) => ({ ...r, collection_name: collection }));
   }
 }

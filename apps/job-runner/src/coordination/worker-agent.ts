@@ -2,15 +2,7 @@ import os from 'node:os';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { AgentRegistry } from '@platform/agent-registry';
-import {
-  agentDeliverySubject,
-  CoordinatorSubjects,
-  isTerminal,
-  Subjects,
-  type Principal,
-  type TaskDelivery,
-  type TaskDeliveryReply,
-} from '@platform/contracts';
+import { isTerminal, Subjects, type Principal, subjectFor, type TaskDelivery, type TaskDeliveryReply } from '@platform/contracts';
 import { Bus, RemoteError, RequestContextStore } from '@platform/runtime';
 import { WorkerAgentConfig } from './worker-agent.config';
 
@@ -20,8 +12,6 @@ export const WORKER_PRINCIPAL: Principal = Object.freeze({
   sub: 'job-runner',
 });
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -52,20 +42,12 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.WORKER_AGENT_ENABLED) return;
-    const nc = await this.bus.connection();
-    this.subscription = nc.subscribe(agentDeliverySubject(this.agentId), {
-      callback: (err, msg) => {
-        if (err) return;
-        let reply: TaskDeliveryReply;
-        try {
-          reply = this.accept(JSON.parse(decoder.decode(msg.data)) as TaskDelivery);
-        } catch (e) {
-          reply = { accepted: false, error: (e as Error).message };
-        }
-        msg.respond(encoder.encode(JSON.stringify(reply)));
-      },
-    });
-    await nc.flush();
+    this.subscription = await this.bus.serveAt(
+      Subjects.coordinator.deliver,
+      this.agentId,
+      (delivery) => this.accept(delivery),
+      (err): TaskDeliveryReply => ({ accepted: false, error: err.message }),
+    );
     void this.beat(); // registers; retried on every beat until the coordinator answers
     this.timer = setInterval(() => void this.beat(), this.config.WORKER_AGENT_HEARTBEAT_MS);
     this.timer.unref();
@@ -78,7 +60,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     // Take no more tasks, let running ones finish, then leave: what is still running goes back to the queue.
     await this.asWorker(() =>
       this.bus.request(
-        CoordinatorSubjects.updateStatus,
+        Subjects.coordinator.agents.status,
         {
           agent_id: this.agentId,
           status: 'inactive',
@@ -90,7 +72,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     const deadline = Date.now() + this.config.WORKER_AGENT_DRAIN_MS;
     while (this.running.size > 0 && Date.now() < deadline) await sleep(100);
     this.subscription?.unsubscribe();
-    await this.asWorker(() => this.bus.request(CoordinatorSubjects.deregister, { agent_id: this.agentId }, 3000)).catch((err: Error) =>
+    await this.asWorker(() => this.bus.request(Subjects.coordinator.agents.deregister, { agent_id: this.agentId }, 3000)).catch((err: Error) =>
       this.logger.warn(`deregistration failed: ${err.message}`),
     );
   }
@@ -118,12 +100,12 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.stopping) return;
     try {
       if (!this.registered) {
-        await this.asWorker(() => this.bus.request(CoordinatorSubjects.register, this.registration(), 5000));
+        await this.asWorker(() => this.bus.request(Subjects.coordinator.agents.register, this.registration(), 5000));
         this.registered = true;
         this.logger.log(`registered with the coordinator as ${this.agentId}`);
         return;
       }
-      await this.asWorker(() => this.bus.request(CoordinatorSubjects.heartbeat, { agent_id: this.agentId, load_metrics: this.load() }, 5000));
+      await this.asWorker(() => this.bus.request(Subjects.coordinator.agents.heartbeat, { agent_id: this.agentId, load_metrics: this.load() }, 5000));
     } catch (err) {
       // Unknown to the coordinator (e.g. deregistered by an operator): register again on the next beat.
       if (err instanceof RemoteError && err.status === 404) this.registered = false;
@@ -137,7 +119,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
       agent_type: 'worker',
       capabilities: this.registry.list().map((a) => a.agent_type),
       services: ['jobs'],
-      endpoints: { nats: agentDeliverySubject(this.agentId) },
+      endpoints: { nats: subjectFor(Subjects.coordinator.deliver, this.agentId) },
       metadata: {
         host: os.hostname(),
         pid: process.pid,
@@ -229,7 +211,7 @@ export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShu
     };
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
-        await this.asWorker(() => this.bus.request(CoordinatorSubjects.taskResult, body));
+        await this.asWorker(() => this.bus.request(Subjects.coordinator.tasks.result, body));
         return;
       } catch (err) {
         if (err instanceof RemoteError && err.status < 500) return; // not ours any more (409) or gone (404)

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
-import { jobCancelSubject } from '@platform/contracts';
+import { Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
 /**
@@ -16,7 +16,7 @@ export class ActiveRuns implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(private readonly bus: Bus) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe<{ job_id: string; reason?: string }>(jobCancelSubject('*'), (msg) => {
+    this.subscription = await this.bus.subscribe(Subjects.jobs.abort, '*', (msg) => {
       this.abort(msg.job_id, msg.reason ?? 'cancelled');
     });
   }
@@ -45,7 +45,7 @@ export class ActiveRuns implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Broadcasts a cancel so the replica running the job aborts it. */
   async requestAbort(jobId: string, reason = 'cancelled'): Promise<void> {
-    if (!this.abort(jobId, reason)) await this.bus.publish(jobCancelSubject(jobId), { job_id: jobId, reason });
+    if (!this.abort(jobId, reason)) await this.bus.publish(Subjects.jobs.abort, jobId, { job_id: jobId, reason });
   }
 
   onApplicationShutdown(): void {

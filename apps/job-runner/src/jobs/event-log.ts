@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { jobEventsSubject, type JobEvent, type JobStatus, type NewJobEvent } from '@platform/contracts';
+import { Subjects, type JobEvent, type JobStatus, type NewJobEvent } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
 /** One event's `data` may not exceed this many bytes of JSON; bigger payloads are truncated so a page always fits a NATS message. */
@@ -114,21 +114,21 @@ export class EventLog {
 
   /** One NATS message per write batch (an array; a lone event goes as an object), split to stay well under max_payload. */
   private async publish(jobId: string, events: JobEvent[]): Promise<void> {
-    const subject = jobEventsSubject(jobId);
-    if (events.length === 1) return this.bus.publish(subject, events[0]);
+    const subject = Subjects.jobs.live;
+    if (events.length === 1) return this.bus.publish(subject, jobId, events[0]);
     let chunk: JobEvent[] = [];
     let bytes = 0;
     for (const e of events) {
       const size = Buffer.byteLength(JSON.stringify(e.data)) + 128;
       if (chunk.length > 0 && bytes + size > PUBLISH_BYTES) {
-        await this.bus.publish(subject, chunk);
+        await this.bus.publish(subject, jobId, chunk);
         chunk = [];
         bytes = 0;
       }
       chunk.push(e);
       bytes += size;
     }
-    if (chunk.length > 0) await this.bus.publish(subject, chunk.length === 1 ? chunk[0] : chunk);
+    if (chunk.length > 0) await this.bus.publish(subject, jobId, chunk.length === 1 ? chunk[0] : chunk);
   }
 }
 

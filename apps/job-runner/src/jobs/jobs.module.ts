@@ -10,12 +10,12 @@ import { JOBS_QUEUE, JobQueue } from './job-queue';
 import { JobStore } from './job.store';
 import { JobSweeper } from './job-sweeper';
 import { JobWorker } from './job.worker';
-import { JobsController } from './jobs.controller';
+import { JobsNatsController } from './jobs.nats.controller';
 import { JobsService } from './jobs.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity]), BullModule.registerQueue({ name: JOBS_QUEUE }), AgentRegistryModule, BuiltInAgentsModule],
-  controllers: [JobsController],
+  controllers: [JobsNatsController],
   providers: [JobStore, EventLog, JobQueue, JobsService, ActiveRuns, JobWorker, JobSweeper, ...agentServiceProviders],
   exports: [EventLog, JobStore, JobsService, BullModule],
 })

@@ -4,13 +4,13 @@ import { Embeddings } from './embeddings';
 import { FileStore } from './file-store';
 import { INGEST_QUEUE, IngestQueue } from './ingest-queue';
 import { IngestWorker } from './ingest.worker';
-import { KnowledgeController } from './knowledge.controller';
+import { KnowledgeNatsController } from './knowledge.nats.controller';
 import { KnowledgeService } from './knowledge.service';
 import { KnowledgeStore } from './knowledge.store';
 
 @Module({
   imports: [BullModule.registerQueue({ name: INGEST_QUEUE })],
-  controllers: [KnowledgeController],
+  controllers: [KnowledgeNatsController],
   providers: [KnowledgeStore, FileStore, IngestQueue, IngestWorker, KnowledgeService, Embeddings],
   exports: [BullModule],
 })

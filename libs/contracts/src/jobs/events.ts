@@ -1,4 +1,4 @@
-/** Event types written to a job's log (seed 000, "SSE Event Types"). */
+/** Event types written to a job's log (AI-Q async job API, "SSE Event Types"). */
 export const JOB_EVENT_TYPES = [
   'job.status',
   'job.error',
@@ -37,7 +37,20 @@ export interface JobEvent {
   metadata?: Record<string, unknown>;
 }
 
-/** Live events of one job are published here, in seq order, after they are durable: one event (object) or one write batch (array) per message. */
-export const jobEventsSubject = (jobId: string): string => `job.events.${jobId}`;
-/** Broadcast (no queue group): every job-runner hears it; the one running the job aborts it. */
-export const jobCancelSubject = (jobId: string): string => `job.control.cancel.${jobId}`;
+/** The `jobs.abort.<job_id>` broadcast: stop the run of this job if it is here. */
+export interface JobAbort {
+  job_id: string;
+  reason?: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A shape check, not a full validation: live events come from job-runner and are checked per event on the hot path. */
+export function isJobEvent(v: unknown): v is JobEvent {
+  return isObject(v) && typeof v.seq === 'number' && typeof v.type === 'string' && typeof v.timestamp === 'string' && isObject(v.data);
+}
+
+export const isLiveJobEvents = (v: unknown): v is JobEvent | JobEvent[] => (Array.isArray(v) ? v.every(isJobEvent) : isJobEvent(v));
+
+export const isJobAbort = (v: unknown): v is JobAbort =>
+  isObject(v) && typeof v.job_id === 'string' && (v.reason === undefined || typeof v.reason === 'string');

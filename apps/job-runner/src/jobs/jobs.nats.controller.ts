@@ -4,9 +4,9 @@ import { JobRef, ReadEventsQuery, SubmitJobCommand, Subjects, type Principal } f
 import { Caller } from '@platform/runtime';
 import { JobsService } from './jobs.service';
 
-/** NATS face of the job engine; the gateway's /v1/jobs/async routes land here. */
+/** NATS face of the job engine; the gateway's /v1/jobs/async routes land here (validation, context and errors: bootstrapService). */
 @Controller()
-export class JobsController {
+export class JobsNatsController {
   constructor(private readonly jobs: JobsService) {}
 
   @MessagePattern(Subjects.jobs.agents)

@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, NotContains } from 'class-validator';
-import type { JobEvent, JobStatus } from './events';
+
+/* What callers send to the job engine: the submit body (validated at the gateway and again in job-runner) and job references. */
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MIN_EXPIRY_SECONDS = 600;
@@ -66,50 +67,4 @@ export class ReadEventsQuery extends JobRef {
   @Min(1)
   @Max(5000)
   limit?: number;
-}
-
-export interface SubmitJobReply {
-  job_id: string;
-  status: 'submitted';
-  agent_type: string;
-}
-
-export interface JobView {
-  job_id: string;
-  agent_type: string;
-  status: JobStatus;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-  expires_at: string | null;
-}
-
-export interface JobReportView {
-  job_id: string;
-  has_report: boolean;
-  report: string | null;
-}
-
-export interface JobStateView {
-  job_id: string;
-  status: JobStatus;
-  state: Record<string, unknown>;
-}
-
-export interface CancelJobReply {
-  job_id: string;
-  status: JobStatus;
-}
-
-export interface EventsPage {
-  job_id: string;
-  status: JobStatus;
-  events: JobEvent[];
-  /** The highest seq written so far; more to fetch when the last returned event is below it. */
-  last_seq: number;
-}
-
-export interface AgentInfo {
-  agent_type: string;
-  description: string;
 }

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { Subjects, subjectFor, type JobEvent, type TaskDelivery } from '@platform/contracts';
+import { Bus, BusModule } from '@platform/runtime';
+import { testEnv } from '../../support/services';
+
+/** The bus's typed publish/subscribe and addressed request/reply against a real NATS: malformed messages never reach a handler. */
+describe('Bus (integration)', () => {
+  let module: TestingModule;
+  let bus: Bus;
+  const run = Date.now().toString(36);
+  const at = new Date().toISOString();
+  const event = (seq: number): JobEvent => ({ seq, type: 'llm.chunk', timestamp: at, data: { chunk: `t${seq}` } });
+
+  beforeAll(async () => {
+    module = await Test.createTestingModule({ imports: [BusModule.forRoot({ url: testEnv().NATS_URL, name: 'bus-test', requestTimeoutMs: 2000 })] }).compile();
+    await module.init();
+    bus = module.get(Bus);
+  });
+  afterAll(() => module?.close());
+
+  it('delivers well-formed events and drops malformed ones (bad JSON, wrong shape) without calling the handler', async () => {
+    const jobId = `bus-${run}`;
+    const got: unknown[] = [];
+    const sub = await bus.subscribe(Subjects.jobs.live, jobId, (payload) => got.push(payload));
+    const nc = await bus.connection();
+    const raw = (data: string) => nc.publish(subjectFor(Subjects.jobs.live, jobId), new TextEncoder().encode(data));
+    raw('{not json');
+    raw(JSON.stringify({ seq: 'one', type: 'x' }));
+    raw(JSON.stringify([event(1), { hello: 1 }]));
+    await bus.publish(Subjects.jobs.live, jobId, event(2));
+    await bus.publish(Subjects.jobs.live, jobId, [event(3), event(4)]);
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    sub.unsubscribe();
+    expect(got).toEqual([event(2), [event(3), event(4)]]);
+  });
+
+  it('answers an addressed request from the one process serving that address, and a throwing handler with its error reply', async () => {
+    const address = `worker.${run}`; // '.' is not a token separator here: subjectFor neutralises it
+    const sub = await bus.serveAt(
+      Subjects.coordinator.deliver,
+      address,
+      (d) => {
+        if (d.task_data.fail) throw new Error('cannot take it');
+        return { accepted: true };
+      },
+      (err) => ({ accepted: false, error: err.message }),
+    );
+    const delivery = (task_data: Record<string, unknown>): TaskDelivery => ({
+      task_id: 't',
+      agent_id: address,
+      token: 'k',
+      attempt: 1,
+      priority: 'normal',
+      task_data,
+      requirements: {},
+      submitted_at: new Date().toISOString(),
+    });
+    expect(await bus.requestAt(Subjects.coordinator.deliver, address, delivery({}), 2000)).toEqual({ accepted: true });
+    expect(await bus.requestAt(Subjects.coordinator.deliver, address, delivery({ fail: true }), 2000)).toEqual({ accepted: false, error: 'cannot take it' });
+    // A malformed request is dropped: the requester times out instead of the handler seeing garbage.
+    await expect(bus.requestAt(Subjects.coordinator.deliver, address, { task_id: 1 } as never, 300)).rejects.toThrow();
+    sub.unsubscribe();
+  });
+});
