@@ -1,10 +1,76 @@
 // Type-aware linting for the whole monorepo (typescript-eslint's flat config).
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const ROOT = import.meta.dirname;
+
+/**
+ * Module boundaries, checked on the resolved path (so `../../x` is judged by where it lands, not by
+ * how it is spelled):
+ * - an app never imports another app: apps talk over NATS (libs/contracts); shared code goes in a lib;
+ * - a lib never imports an app;
+ * - outside a lib, its code is reached only through its index, `@platform/<lib>` — never
+ *   `@platform/<lib>/src/…` nor a relative path into `libs/<lib>/`.
+ * Tests, bench and scripts are not apps: they may import an app's files (apps have no index), but a
+ * lib's only through its index too.
+ */
+const boundaries = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'No app imports another app or is imported by a lib; libs are imported by their index only.' },
+    schema: [],
+    messages: {
+      crossApp: "apps/{{from}} imports apps/{{to}} ('{{spec}}'): apps talk over NATS (libs/contracts); move shared code to a lib.",
+      libImportsApp: "libs/{{from}} imports apps/{{to}} ('{{spec}}'): a lib never depends on an app.",
+      libInternals: "'{{spec}}' reaches into libs/{{lib}}: import '@platform/{{lib}}' (its index), exporting from it what you need.",
+    },
+  },
+  create(context) {
+    const unitOf = (rel) => /^(apps|libs)\/([^/]+)(?:\/|$)/.exec(rel);
+    const here = unitOf(path.relative(ROOT, context.filename).split(path.sep).join('/'));
+    const check = (node, spec) => {
+      if (typeof spec !== 'string') return;
+      const alias = /^@platform\/([^/]+)(\/.*)?$/.exec(spec);
+      if (alias) {
+        if (alias[2]) context.report({ node, messageId: 'libInternals', data: { spec, lib: alias[1] } });
+        return;
+      }
+      let abs;
+      if (spec.startsWith('.')) abs = path.resolve(path.dirname(context.filename), spec);
+      else if (path.isAbsolute(spec)) abs = spec;
+      else if (/^(apps|libs)\//.test(spec)) abs = path.join(ROOT, spec);
+      else return; // a package
+      const there = unitOf(path.relative(ROOT, abs).split(path.sep).join('/'));
+      if (!there || (here && here[1] === there[1] && here[2] === there[2])) return;
+      if (there[1] === 'libs') context.report({ node, messageId: 'libInternals', data: { spec, lib: there[2] } });
+      else if (here?.[1] === 'apps') context.report({ node, messageId: 'crossApp', data: { spec, from: here[2], to: there[2] } });
+      else if (here?.[1] === 'libs') context.report({ node, messageId: 'libImportsApp', data: { spec, from: here[2], to: there[2] } });
+    };
+    const source = (node) => node.source && check(node.source, node.source.value);
+    return {
+      ImportDeclaration: source,
+      ExportNamedDeclaration: source,
+      ExportAllDeclaration: source,
+      ImportExpression: source,
+      TSImportType: source,
+      TSExternalModuleReference: (node) => check(node.expression, node.expression.value),
+      CallExpression: (node) => {
+        if (node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal')
+          check(node.arguments[0], node.arguments[0].value);
+      },
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.stack/**', 'coverage/**', '**/*.d.mts'] },
   js.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    plugins: { platform: { rules: { boundaries } } },
+    rules: { 'platform/boundaries': 'error' },
+  },
   {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.recommendedTypeChecked],

@@ -467,6 +467,12 @@ describe('docker/Dockerfile', () => {
     expect(['root', '0', '0:0']).not.toContain(user);
   });
 
+  it('builds and runs on Node 24 (the current LTS), the same base image in both stages', () => {
+    expect(/^ARG NODE_IMAGE=(\S+)/m.exec(dockerfile)?.[1]).toBe('node:24-bookworm-slim');
+    expect(/^FROM (\S+) AS build\b/m.exec(dockerfile)?.[1]).toBe('${NODE_IMAGE}');
+    expect(/^FROM (\S+) AS runtime\b/m.exec(dockerfile)?.[1]).toBe('${NODE_IMAGE}');
+  });
+
   it('has a stage per app with its port, a /health HEALTHCHECK and its entrypoint', () => {
     for (const app of APP_NAMES) {
       const s = stage(`app-${app}`);

@@ -1,21 +1,9 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { BusModule, DatabaseHealth, databaseModule, loggingModule, NatsHealth, pingController, ServiceHealthModule } from '@platform/runtime';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule, BusModule, DatabaseHealth, databaseModule, loggingModule, NatsHealth, pingController, ServiceHealthModule } from '@platform/runtime';
 import { CoordinatorConfig } from './config';
 import { CoordinatorModule } from './coordinator.module';
 import { database } from './database';
 import { version } from '../../../package.json';
-
-@Global()
-@Module({})
-class ConfigHolder {
-  static forRoot(config: CoordinatorConfig): DynamicModule {
-    return {
-      module: ConfigHolder,
-      providers: [{ provide: CoordinatorConfig, useValue: config }],
-      exports: [CoordinatorConfig],
-    };
-  }
-}
 
 @Module({})
 export class AppModule {
@@ -23,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigHolder.forRoot(config),
+        AppConfigModule.forRoot(CoordinatorConfig, config),
         loggingModule('agent-coordinator', config.LOG_LEVEL),
         BusModule.forRoot({
           url: config.NATS_URL,

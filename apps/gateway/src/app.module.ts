@@ -1,5 +1,5 @@
-import { RequestMethod, type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { BusModule, loggingModule } from '@platform/runtime';
+import { RequestMethod, type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { AppConfigModule, BusModule, loggingModule } from '@platform/runtime';
 import { GatewayConfig } from './config';
 import { DebugConsoleController } from './console/debug-console.controller';
 import { HealthController } from './health/health.controller';
@@ -10,14 +10,6 @@ import { LimitsModule } from './limits/limits.module';
 import { KnowledgeModule } from './knowledge/knowledge.module';
 import { CoordinatorModule } from './coordinator/coordinator.module';
 
-@Global()
-@Module({})
-class ConfigHolder {
-  static forRoot(config: GatewayConfig): DynamicModule {
-    return { module: ConfigHolder, providers: [{ provide: GatewayConfig, useValue: config }], exports: [GatewayConfig] };
-  }
-}
-
 /** The public edge: every API surface, translated to NATS requests. Holds no database. */
 @Module({})
 export class AppModule implements NestModule {
@@ -25,7 +17,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
-        ConfigHolder.forRoot(config),
+        AppConfigModule.forRoot(GatewayConfig, config),
         loggingModule('gateway', config.LOG_LEVEL, [
           { method: RequestMethod.GET, path: 'v1/jobs/async/job/:id/stream' },
           { method: RequestMethod.GET, path: 'v1/jobs/async/job/:id/stream/:last_event_id' },

@@ -1,8 +1,16 @@
-import { BullModule } from '@nestjs/bull';
-import { type DynamicModule, Global, Injectable, Module } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bull';
-import type { Queue } from 'bull';
-import { BusModule, DatabaseHealth, databaseModule, loggingModule, NatsHealth, pingController, ServiceHealthModule, type HealthCheck } from '@platform/runtime';
+import { BullModule, getQueueToken } from '@nestjs/bull';
+import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  AppConfigModule,
+  BusModule,
+  DatabaseHealth,
+  databaseModule,
+  loggingModule,
+  NatsHealth,
+  pingController,
+  redisHealth,
+  ServiceHealthModule,
+} from '@platform/runtime';
 import { JobRunnerConfig } from './config';
 import { database } from './database';
 import { JOBS_QUEUE } from './jobs/job-queue';
@@ -10,30 +18,13 @@ import { JobsModule } from './jobs/jobs.module';
 import { CoordinationModule } from './coordination/coordination.module';
 import { version } from '../../../package.json';
 
-@Injectable()
-class RedisHealth implements HealthCheck {
-  readonly name = 'redis';
-  constructor(@InjectQueue(JOBS_QUEUE) private readonly queue: Queue) {}
-  async isUp(): Promise<boolean> {
-    return (await this.queue.client.ping()) === 'PONG';
-  }
-}
-
-@Global()
-@Module({})
-class ConfigHolder {
-  static forRoot(config: JobRunnerConfig): DynamicModule {
-    return { module: ConfigHolder, providers: [{ provide: JobRunnerConfig, useValue: config }], exports: [JobRunnerConfig] };
-  }
-}
-
 @Module({})
 export class AppModule {
   static forRoot(config: JobRunnerConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigHolder.forRoot(config),
+        AppConfigModule.forRoot(JobRunnerConfig, config),
         loggingModule('job-runner', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'job-runner', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
@@ -50,7 +41,7 @@ export class AppModule {
         }),
         JobsModule,
         CoordinationModule,
-        ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, RedisHealth], [JobsModule]),
+        ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [JobsModule]),
       ],
       controllers: [pingController('job-runner')],
     };

@@ -1,5 +1,6 @@
 export * from './request-context';
 export * from './config';
+export * from './config.module';
 export * from './common-config';
 export * from './logging';
 export * from './remote-error';
