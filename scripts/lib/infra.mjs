@@ -8,7 +8,7 @@ import { INFRA_NAMES, ROOT, SERVER_NAMES, serverKind, stackEnv } from './config.
 import { infraSpecs } from './endpoints.mjs';
 import { log } from './log.mjs';
 import { checkNats, startNats } from './nats.mjs';
-import { isAlive, pidFile, readPid, removeFile, stopPid } from './pids.mjs';
+import { livePid, ownedPid, pidFile, removeFile, stopPid } from './pids.mjs';
 import { portOpen } from './ports.mjs';
 import { checkPostgres, ensureDatabase, loadPg } from './postgres.mjs';
 import { sqlIdent, startPostgres, stopPostgres } from './postgres-server.mjs';
@@ -98,8 +98,8 @@ async function startOrReuse(spec, open, bins) {
   if (open) {
     if (n === 'postgres') await checkPostgres(spec, bins.postgres);
     if (kind === 'nats') await checkNats(spec);
-    const pid = readPid(n);
-    const ours = pid !== null && isAlive(pid) ? `started earlier by the stack, pid ${pid}` : 'not managed by the stack';
+    const pid = livePid(n);
+    const ours = pid !== null ? `started earlier by the stack, pid ${pid}` : 'not managed by the stack';
     log(`${n}: reusing ${spec.host}:${spec.port} (already running; ${ours})`);
     return false;
   }
@@ -112,19 +112,16 @@ async function startOrReuse(spec, open, bins) {
 /**
  * Stop infrastructure servers that the stack started (those with a pid file): Postgres with
  * `pg_ctl stop -m fast` (as the postgres user), the others with SIGTERM then SIGKILL after 10 s.
- * Servers without a pid file (reused ones) are never touched.
+ * Servers without a pid file (reused ones) are never touched, nor a process that got a recorded pid
+ * later (see livePid).
  * @param {string[]} [names=SERVER_NAMES]
  * @returns {Promise<string[]>} the servers that were stopped
  */
 export async function stopInfra(names = SERVER_NAMES) {
   const stopped = [];
   for (const name of ['nats-test', 'nats', 'redis', 'postgres'].filter((n) => names.includes(n))) {
-    const pid = readPid(name);
+    const pid = ownedPid(name); // a pid file whose process is gone or was replaced is removed
     if (pid === null) continue;
-    if (!isAlive(pid)) {
-      removeFile(pidFile(name));
-      continue;
-    }
     if (name === 'postgres') await stopPostgres(pid);
     else await stopPid(pid, { expect: serverKind(name) === 'nats' ? 'nats-server' : 'redis-server', label: name });
     removeFile(pidFile(name));

@@ -5,12 +5,15 @@ import path from 'node:path';
 import { PIDS_DIR } from './config.mjs';
 import { log, sleep } from './log.mjs';
 
-/** `/proc/<pid>/stat` → { state, pgrp }, or null when there is no such process (or no /proc). */
+/**
+ * `/proc/<pid>/stat` → { state, pgrp, startTime } (startTime: clock ticks after boot, as a string),
+ * or null when there is no such process (or no /proc).
+ */
 function procStat(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0], pgrp: Number(fields[2]) };
+    return { state: fields[0], pgrp: Number(fields[2]), startTime: fields[19] };
   } catch {
     return null;
   }
@@ -68,9 +71,35 @@ export function readPid(nameOrPath) {
   }
 }
 
+/**
+ * Write a pid file: `<pid> <start time>`. The start time tells the process apart from a later one
+ * that got the same pid (after it exited, or after a reboot), see livePid.
+ */
 export function writePid(file, pid) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${pid}\n`);
+  const startTime = procStat(pid)?.startTime;
+  fs.writeFileSync(file, `${pid}${startTime ? ` ${startTime}` : ''}\n`);
+}
+
+/**
+ * The process a pid file records, when it still runs: its pid, else null. A live process whose start
+ * time differs from the recorded one got the pid later and is not ours (pid files written without a
+ * start time are trusted on liveness alone).
+ * @param {string} nameOrPath
+ * @returns {number | null}
+ */
+export function livePid(nameOrPath) {
+  const pid = readPid(nameOrPath);
+  if (pid === null || !isAlive(pid)) return null;
+  const file = nameOrPath.includes(path.sep) ? nameOrPath : pidFile(nameOrPath);
+  let recorded;
+  try {
+    recorded = fs.readFileSync(file, 'utf8').trim().split(/\s+/)[1];
+  } catch {
+    return null;
+  }
+  const now = procStat(pid)?.startTime;
+  return recorded && now && recorded !== now ? null : pid;
 }
 
 export function removeFile(file) {
@@ -119,4 +148,21 @@ export async function stopPid(pid, { timeoutMs = 10_000, expect, label = `pid ${
     await waitExit(pid, 5000);
   }
   return true;
+}
+
+/**
+ * The live process of a pid file `<STACK_DIR>/pids/<name>.pid`, or null; a pid file whose process is
+ * gone, or whose pid now belongs to another process, is removed.
+ * @param {string} name
+ * @returns {number | null}
+ */
+export function ownedPid(name) {
+  const pid = readPid(name);
+  if (pid === null) return null;
+  const live = livePid(name);
+  if (live === null) {
+    if (isAlive(pid)) log(`${name}: pid ${pid} now belongs to another process; removing the stale pid file`);
+    removeFile(pidFile(name));
+  }
+  return live;
 }

@@ -81,6 +81,14 @@ export async function checkPostgres(spec, binDir) {
     return;
   }
   if (err === null) return;
+  if (err.code === '3D000') {
+    // No such database: the role may create it itself (the stack's role has CREATEDB).
+    const created = await ensureDatabase(spec.url).then(
+      () => true,
+      () => false,
+    );
+    if (created) return;
+  }
   // 28P01 bad password, 28000 no such role / no pg_hba entry, 3D000 no such database
   if (spec.local && binDir && ['28P01', '28000', '3D000'].includes(err.code)) {
     if (await provisionOverSocket(spec, binDir)) return;

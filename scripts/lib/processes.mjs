@@ -35,10 +35,13 @@ export function tail(file, lines = 40) {
   }
 }
 
-/** Spawn a long-running process detached from us, stdout/stderr appended to `logFile`. */
-export function spawnDetached(command, args, { logFile, env = process.env, cwd = ROOT, truncate = false }) {
+/**
+ * Spawn a long-running process detached from us, stdout/stderr appended to `logFile` after a
+ * separator line `=== <ISO time> <command line>` (logs are never truncated).
+ */
+export function spawnDetached(command, args, { logFile, env = process.env, cwd = ROOT }) {
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  const fd = fs.openSync(logFile, truncate ? 'w' : 'a');
+  const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n=== ${new Date().toISOString()} ${command} ${args.join(' ')}\n`);
   try {
     const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });

@@ -22,8 +22,8 @@
 //   nats.mjs, redis.mjs  the other two servers
 //   infra.mjs            all servers: ensure, stop, reset the test state
 //   build.mjs            nest build and migrations
-//   apps.mjs             starting and stopping app processes
-//   commands.mjs         up, down, status
+//   apps.mjs             starting, checking and stopping app processes
+//   commands.mjs         up, restart, down, status
 
 export { APP_NAMES, APPS, INFRA_DEFAULTS, INFRA_NAMES, LOGS_DIR, PIDS_DIR, ROOT, SERVER_NAMES, STACK_DIR } from './config.mjs';
 export { appEntry, appPort, selectedApps, stackEnv } from './config.mjs';
@@ -36,4 +36,4 @@ export { ensureDatabase } from './postgres.mjs';
 export { ensureInfra, resetTestState, stopInfra } from './infra.mjs';
 export { build, migrate, needsBuild } from './build.mjs';
 export { startApp, stopApp } from './apps.mjs';
-export { down, status, up } from './commands.mjs';
+export { down, restart, status, up } from './commands.mjs';
