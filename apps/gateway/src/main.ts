@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import { json } from 'express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { bootstrapService, loadConfig, runCli } from '@platform/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config';
 import { HttpErrorsFilter } from './http/http-errors.filter';
-import { rejectNul } from './http/json-body';
+import { checkJsonValue, verifyJsonBytes } from './http/json-body';
 import { httpValidationPipe } from './http/validation';
 import { mountOpenApi } from './openapi';
 
@@ -19,7 +20,8 @@ void runCli(async () => {
       const express = app as NestExpressApplication;
       express.set('trust proxy', 'loopback, linklocal, uniquelocal');
       express.disable('x-powered-by');
-      express.useBodyParser('json', { limit: config.JSON_BODY_LIMIT_BYTES, reviver: rejectNul });
+      // express's own parser, not useBodyParser: Nest's wrapper reserves `verify` (for rawBody), which the byte checks need.
+      express.use(json({ limit: config.JSON_BODY_LIMIT_BYTES, reviver: checkJsonValue, verify: verifyJsonBytes }));
       app.useGlobalPipes(httpValidationPipe());
       app.useGlobalFilters(new HttpErrorsFilter());
       mountOpenApi(app);

@@ -1,4 +1,5 @@
 import type { AgentContext, ChatMessage, KnowledgeHit } from './agent';
+import { PendingEmits } from './pending-emits';
 
 /** Searches every collection the job names, logging each call as a tool event and each hit as a citation source. */
 export async function searchCollections(ctx: AgentContext, query: string, topK = 5): Promise<KnowledgeHit[]> {
@@ -48,13 +49,13 @@ export async function streamAnswer(ctx: AgentContext, messages: ChatMessage[], s
   if (!llm) throw new Error('no model configured');
   await ctx.emit({ type: 'llm.start', data: { model: llm.model, step } });
   let text = '';
-  const pending: Promise<void>[] = [];
+  // Not awaited one by one: the event log batches a burst of tokens into one write.
+  const pending = new PendingEmits();
   for await (const token of llm.stream(messages, ctx.signal)) {
     text += token;
-    // Not awaited one by one: the event log batches a burst of tokens into one write.
-    pending.push(ctx.emit({ type: 'llm.chunk', data: { content: token, step } }));
+    pending.add(ctx.emit({ type: 'llm.chunk', data: { content: token, step } }));
   }
-  await Promise.all(pending);
+  await pending.settle();
   await ctx.emit({ type: 'llm.end', data: { model: llm.model, step, length: text.length } });
   return text;
 }

@@ -13,3 +13,4 @@ export * from './ping';
 export * from './database';
 export * from './bootstrap';
 export * from './exclusive';
+export * from './dependency-errors';

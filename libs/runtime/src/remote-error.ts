@@ -18,7 +18,9 @@ export class RemoteError extends Error {
     if (isRemoteErrorBody(err)) return new RemoteError(err);
     const e = err as { name?: string; message?: string; code?: string };
     if (e?.name === 'TimeoutError') {
-      return new RemoteError(remoteError(ErrorCode.TIMEOUT, `No reply on ${subject} in time`, undefined, 503));
+      // 504, not 503: the request may have been carried out (a 503 says it was not). A retry with the
+      // same job_id or Idempotency-Key is safe either way.
+      return new RemoteError(remoteError(ErrorCode.TIMEOUT, `No reply on ${subject} in time`));
     }
     // Nest's EmptyResponseException and the NATS 503 both mean nobody is listening.
     const msg = e?.message ?? String(err);

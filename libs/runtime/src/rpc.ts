@@ -15,6 +15,7 @@ import {
 import { NatsContext, RpcException } from '@nestjs/microservices';
 import { ANONYMOUS, ErrorCode, Headers, isRemoteErrorBody, remoteError, type Principal, type RemoteErrorBody } from '@platform/contracts';
 import { Observable, throwError } from 'rxjs';
+import { isDependencyUnavailable } from './dependency-errors';
 import { RemoteError } from './remote-error';
 import { RequestContextStore } from './request-context';
 
@@ -59,6 +60,10 @@ export class RpcErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       return { code: status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.INVALID_REQUEST, status, message: exception.message };
+    }
+    if (isDependencyUnavailable(exception)) {
+      this.logger.warn(`dependency unavailable: ${(exception as Error).message}`);
+      return remoteError(ErrorCode.SERVICE_UNAVAILABLE, 'A dependency is unavailable; retry shortly');
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return remoteError(ErrorCode.INTERNAL_ERROR, 'Internal error');

@@ -318,6 +318,26 @@ describe('mass assignment and bodies', () => {
     expect(r.status).toBe(422);
   });
 
+  it('prototype keys, invalid UTF-8 and absurd nesting are refused with a 422 naming the problem, never a 500', async () => {
+    const raw = (body: string | Buffer) =>
+      fetch(`${gw.url}/v1/jobs/async/submit`, { method: 'POST', headers: { ...alice, 'content-type': 'application/json' }, body }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { detail: unknown },
+      }));
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const r = await raw(`{"agent_type":"echo","input":"x","${key}":{"polluted":true}}`);
+      expect({ key, status: r.status }).toEqual({ key, status: 422 });
+      expect(JSON.stringify(r.body.detail)).toContain(key);
+    }
+    const nested = await raw(`{"agent_type":"echo","input":"x","collections":${'['.repeat(10_000)}${']'.repeat(10_000)}}`);
+    expect(nested.status).toBe(422);
+    expect(JSON.stringify(nested.body)).not.toMatch(/call stack/i);
+    const badUtf8 = await raw(Buffer.concat([Buffer.from('{"agent_type":"echo","input":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]));
+    expect([badUtf8.status, badUtf8.body.detail]).toEqual([422, 'The body is not valid UTF-8']);
+    // Legitimate deep-ish bodies and non-ASCII text still pass.
+    expect((await raw(JSON.stringify({ agent_type: 'echo', input: 'héllo ✓ 日本' }))).status).toBe(200);
+  });
+
   it('malformed JSON is 400, unknown routes 404, never a stack trace', async () => {
     const r = await api('POST', '/v1/jobs/async/submit', alice, '{"agent_type":');
     expect(r.status).toBe(400);

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { ErrorCode } from '@platform/contracts';
 import { RemoteError } from '@platform/runtime';
 import { JobNotFound } from '../jobs/jobs.controller';
-import { NulInJsonBody } from './json-body';
+import { UnacceptableJsonBody } from './json-body';
 
 /** Opts a controller (or one route) into seed 004's error envelope instead of `{"detail": …}`. */
 export const ERROR_ENVELOPE = 'http:error-envelope';
@@ -82,9 +82,9 @@ export class HttpErrorsFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown, req: Request): Failure {
-    // The JSON reviver's refusal reaches here as the cause of the 400 Nest makes of a body-parser error.
-    const cause = (exception as { cause?: unknown })?.cause;
-    if (cause instanceof NulInJsonBody) return { status: HttpStatus.UNPROCESSABLE_ENTITY, detail: cause.message };
+    // The JSON checks' refusal reaches here as itself (verify) or as the cause of the 400 Nest makes of a body-parser error (reviver).
+    const cause = exception instanceof UnacceptableJsonBody ? exception : (exception as { cause?: unknown })?.cause;
+    if (cause instanceof UnacceptableJsonBody) return { status: HttpStatus.UNPROCESSABLE_ENTITY, detail: cause.message };
     if (exception instanceof RemoteError) return { status: exception.status, detail: exception.message, code: exception.code };
     if (exception instanceof JobNotFound) return { status: HttpStatus.NOT_FOUND, detail: `Job '${exception.message}' not found` };
     if (exception instanceof HttpException) {

@@ -1,10 +1,35 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, ValidateNested, Validate } from 'class-validator';
+import {
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateNested,
+  Validate,
+} from 'class-validator';
 import type { Principal } from '../principal';
 import { HttpEndpoint, IsNumberMap, IsStringMap, JsonSize, StringList, applyAll } from '../validators';
 import { AGENT_ID_MESSAGE, AGENT_ID_PATTERN, AGENT_STATUSES, type AgentStatus, type TaskPriority } from './model';
 
 /* Bodies of the agent coordinator API's routes, and the NATS requests the gateway builds from them. */
+
+/** The keys of `metadata` the coordinator reads: `max_concurrent_tasks` (placement capacity) is a positive integer. */
+@ValidatorConstraint({ name: 'agentMetadata', async: false })
+class AgentMetadata implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    const v = (value as Record<string, unknown> | undefined)?.max_concurrent_tasks;
+    return v === undefined || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100_000);
+  }
+  defaultMessage(): string {
+    return 'metadata.max_concurrent_tasks must be an integer from 1 to 100000';
+  }
+}
 
 /** `POST /agents/register`. Registering an existing id of the same owner replaces its description (re-registration). */
 export class RegisterAgentDto {
@@ -32,6 +57,7 @@ export class RegisterAgentDto {
   @IsOptional()
   @IsObject()
   @Validate(JsonSize, [64 * 1024])
+  @Validate(AgentMetadata)
   metadata?: Record<string, unknown>;
 
   @IsOptional()
