@@ -19,6 +19,11 @@ export async function sequentialLatency(ctx, results) {
   };
   results.figures.sequential = seq;
   log(`sequential latency: submit ${JSON.stringify(seq.submit)}, GET /job ${JSON.stringify(seq.get_job)}, GET /agents ${JSON.stringify(seq.agents)}`);
+  results.info('sequential p50, one client: submit', {
+    value: seq.submit.p50_ms,
+    unit: 'ms',
+    baseline: `GET /job ${seq.get_job.p50_ms}, GET /agents ${seq.agents.p50_ms}`,
+  });
   await ctx.waitDrained();
 }
 
