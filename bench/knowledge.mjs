@@ -1,27 +1,25 @@
 #!/usr/bin/env node
 // Knowledge benchmark: ingest throughput (MB/s, chunks/s) for a generated 20 MB corpus uploaded
-// through the gateway, and search latency p50/p99 over 100 000 chunks (inserted directly).
+// through the gateway, and search latency p50/p99 over 100 000 chunks (written with the production
+// KnowledgeStore, not through ingestion).
 //
-//   npx nest build knowledge-ingestor && npx nest build gateway && node bench/knowledge.mjs
+//   npm run build && npm run bench -- knowledge
 //
-// Env: BENCH_DATABASE_URL (default the test database), BENCH_REDIS_URL (db 8), BENCH_CORPUS_MB (20),
-// BENCH_CHUNKS (100000), BENCH_QUERIES (500). Starts a private nats-server (JetStream) on 18389 and
-// the ingestor/gateway on 18380/18383, and stops them at the end.
-import { spawn, execFileSync } from 'node:child_process';
+// Env: BENCH_DATABASE_URL (platform_bench), BENCH_REDIS_URL (default: a private redis-server), BENCH_CORPUS_MB (20),
+// BENCH_CHUNKS (100000), BENCH_QUERIES (500); BENCH_QUICK=1: 2 MB, 10 000 chunks, 100 queries.
+// Starts a private nats-server (JetStream), the ingestor and a gateway on free ports (bench/lib/services.mjs)
+// and stops them at the end.
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
+import { percentile } from './lib/load.mjs';
+import { knowledge } from './lib/production.mjs';
+import { knob, log, sleep } from './lib/report.mjs';
+import { Services } from './lib/services.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://platform:platform@127.0.0.1:5432/platform_test';
-const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
-const CORPUS_MB = Number(process.env.BENCH_CORPUS_MB ?? 20);
-const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 100_000);
-const QUERIES = Number(process.env.BENCH_QUERIES ?? 500);
-const NATS = 'nats://127.0.0.1:18389';
-const GW = 'http://127.0.0.1:18380';
+const DB = process.env.BENCH_DATABASE_URL ?? 'postgres://platform:platform@127.0.0.1:5432/platform_bench';
+const CORPUS_MB = knob('BENCH_CORPUS_MB', 20, 2);
+const CHUNKS = knob('BENCH_CHUNKS', 100_000, 10_000);
+const QUERIES = knob('BENCH_QUERIES', 500, 100);
 
 const WORDS = (
   'energy ocean tidal solar wind turbine grid battery storage carbon climate policy market price demand supply ' +
@@ -76,155 +74,135 @@ function document(bytes) {
   return parts.join('\n\n');
 }
 
-const children = [];
-function start(cmd, args, env, log) {
-  const out = fs.openSync(log, 'w');
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-  children.push(child);
-  return child;
-}
-async function waitHttp(url, ms = 60_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} not up`);
-}
-const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
-async function main() {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kn-bench-'));
-  start('nats-server', ['-a', '127.0.0.1', '-p', '18389', '-js', '-sd', tmp], {}, path.join(tmp, 'nats.log'));
-  await new Promise((r) => setTimeout(r, 500));
+async function main(services) {
+  await services.postgres();
+  await services.database(DB, ['knowledge-ingestor']);
+  const nats = await services.nats();
+  const redis = await services.redis();
   const env = {
+    ...process.env,
     DATABASE_URL: DB,
-    NATS_URL: NATS,
-    REDIS_URL: REDIS,
+    NATS_URL: nats.url,
+    REDIS_URL: redis.url,
     KNOWLEDGE_ENABLED: 'true',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '0',
     RATE_LIMIT_BURST_PER_SECOND: '0',
     INGEST_CONCURRENCY: '2',
   };
-  const ingestor = path.join(ROOT, 'dist/apps/knowledge-ingestor/apps/knowledge-ingestor/src/main.js');
-  execFileSync(process.execPath, [ingestor, 'migrate'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  start(process.execPath, [ingestor], { ...env, INGESTOR_PORT: '18383' }, path.join(tmp, 'ingestor.log'));
-  start(process.execPath, [path.join(ROOT, 'dist/apps/gateway/apps/gateway/src/main.js')], { ...env, PORT: '18380' }, path.join(tmp, 'gateway.log'));
-  await Promise.all([waitHttp('http://127.0.0.1:18383/health/ready'), waitHttp(`${GW}/health`)]);
+  const ingestor = await services.app('knowledge-ingestor', env);
+  const gateway = await services.app('gateway', env);
+  await Promise.all([services.ready([ingestor], '/health/ready'), services.ready([gateway])]);
+  log(`gateway :${gateway.port}, knowledge-ingestor :${ingestor.port}, nats ${nats.url}; db ${new URL(DB).pathname.slice(1)}, redis ${redis.url}`);
+  const GW = gateway.url;
   const db = new pg.Pool({ connectionString: DB, max: 4 });
+  services.onStop(() => db.end());
+  const prod = await knowledge({ databaseUrl: DB });
+  services.onStop(() => prod.close());
   const results = {};
-  try {
-    // ---- ingest ------------------------------------------------------------------------------
-    const name = `bench-${randomUUID().slice(0, 8)}`;
-    await fetch(`${GW}/v1/collections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
-    const fileBytes = 512 * 1024;
-    const files = Array.from({ length: Math.ceil((CORPUS_MB * 1024 * 1024) / fileBytes) }, (_, i) => ({ name: `doc-${i}.txt`, text: document(fileBytes) }));
-    const totalBytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
-    const t0 = performance.now();
-    const ids = [];
-    for (let i = 0; i < files.length; i += 10) {
-      const form = new FormData();
-      form.append('collection_name', name);
-      for (const f of files.slice(i, i + 10)) form.append('files', new Blob([f.text], { type: 'text/plain' }), f.name);
-      const r = await fetch(`${GW}/v1/documents`, { method: 'POST', body: form });
-      if (r.status !== 202) throw new Error(`upload ${r.status}: ${await r.text()}`);
-      ids.push(...(await r.json()).documents.map((d) => d.document_id));
-    }
-    if (new Set(ids).size !== ids.length) throw new Error('generated documents collided (deduplicated)');
-    const tUploaded = performance.now();
-    let chunks = 0;
-    for (;;) {
-      const { rows } = await db.query(
-        `SELECT count(*) FILTER (WHERE status IN ('ready','failed'))::int AS done, coalesce(sum(chunk_count),0)::int AS chunks FROM knowledge.documents WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      if (rows[0].done === ids.length) {
-        chunks = rows[0].chunks;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const secs = (performance.now() - t0) / 1000;
-    results.ingest = {
-      files: files.length,
-      mb: +(totalBytes / 1024 / 1024).toFixed(2),
-      chunks,
-      upload_s: +((tUploaded - t0) / 1000).toFixed(2),
-      total_s: +secs.toFixed(2),
-      mb_per_s: +(totalBytes / 1024 / 1024 / secs).toFixed(2),
-      chunks_per_s: Math.round(chunks / secs),
-    };
-    console.log(JSON.stringify({ ingest: results.ingest }));
-    await fetch(`${GW}/v1/collections/${name}`, { method: 'DELETE' });
 
-    // ---- search over CHUNKS chunks -------------------------------------------------------------
-    const sname = `bench-search-${randomUUID().slice(0, 8)}`;
-    const col = await (
-      await fetch(`${GW}/v1/collections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: sname }) })
-    ).json();
-    const { rows: crow } = await db.query(`SELECT id FROM knowledge.collections WHERE name = $1 AND owner = 'anonymous'`, [col.name]);
-    const collectionId = crow[0].id;
-    const perDoc = 1000;
-    const tIns = performance.now();
-    for (let d = 0; d < CHUNKS / perDoc; d++) {
-      const docId = randomUUID();
-      await db.query(
-        `INSERT INTO knowledge.documents (id, collection_id, owner, filename, format, content_type, size_bytes, sha256, status, chunk_count)
-         VALUES ($1, $2, 'anonymous', $3, 'text', 'text/plain', 0, $4, 'ready', $5)`,
-        [docId, collectionId, `synthetic-${d}.txt`, randomUUID().replace(/-/g, '').padEnd(64, '0'), perDoc],
-      );
-      const texts = Array.from({ length: perDoc }, () => paragraph(150));
-      await db.query(
-        `INSERT INTO knowledge.chunks (document_id, collection_id, chunk_index, text) SELECT $1, $2, t.i, t.txt FROM unnest($3::int[], $4::text[]) AS t(i, txt)`,
-        [docId, collectionId, texts.map((_, i) => i), texts],
-      );
-    }
-    await db.query('ANALYZE knowledge.chunks');
-    const insertS = (performance.now() - tIns) / 1000;
-    const lat = [];
-    for (let q = 0; q < QUERIES; q++) {
-      // Content words, as users type them: skip the 200 most frequent (stop-word-like) ranks.
-      const query = Array.from({ length: 2 + (q % 3) }, () => VOCAB[200 + Math.floor(rnd() * 5000)]).join(' ');
-      const t = performance.now();
-      const r = await fetch(`${GW}/v1/collections/${sname}/search`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query, top_k: 5 }),
-      });
-      await r.json();
-      if (r.status !== 200) throw new Error(`search ${r.status}`);
-      lat.push(performance.now() - t);
-    }
-    lat.sort((a, b) => a - b);
-    results.search = {
-      chunks: CHUNKS,
-      queries: QUERIES,
-      insert_s: +insertS.toFixed(1),
-      p50_ms: +pct(lat, 50).toFixed(1),
-      p99_ms: +pct(lat, 99).toFixed(1),
-      max_ms: +lat[lat.length - 1].toFixed(1),
-    };
-    console.log(JSON.stringify({ search: results.search }));
-    await fetch(`${GW}/v1/collections/${sname}`, { method: 'DELETE' });
-  } finally {
-    await db.end();
-    for (const c of children.reverse()) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    fs.rmSync(tmp, { recursive: true, force: true });
+  // ---- ingest ------------------------------------------------------------------------------
+  const name = `bench-${randomUUID().slice(0, 8)}`;
+  await fetch(`${GW}/v1/collections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  const fileBytes = 512 * 1024;
+  const files = Array.from({ length: Math.ceil((CORPUS_MB * 1024 * 1024) / fileBytes) }, (_, i) => ({ name: `doc-${i}.txt`, text: document(fileBytes) }));
+  const totalBytes = files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
+  const t0 = performance.now();
+  const ids = [];
+  for (let i = 0; i < files.length; i += 10) {
+    const form = new FormData();
+    form.append('collection_name', name);
+    for (const f of files.slice(i, i + 10)) form.append('files', new Blob([f.text], { type: 'text/plain' }), f.name);
+    const r = await fetch(`${GW}/v1/documents`, { method: 'POST', body: form });
+    if (r.status !== 202) throw new Error(`upload ${r.status}: ${await r.text()}`);
+    ids.push(...(await r.json()).documents.map((d) => d.document_id));
   }
+  if (new Set(ids).size !== ids.length) throw new Error('generated documents collided (deduplicated)');
+  const tUploaded = performance.now();
+  let chunks;
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT count(*) FILTER (WHERE status IN ('ready','failed'))::int AS done, coalesce(sum(chunk_count),0)::int AS chunks FROM knowledge.documents WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    if (rows[0].done === ids.length) {
+      chunks = rows[0].chunks;
+      break;
+    }
+    await sleep(100);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  results.ingest = {
+    files: files.length,
+    mb: +(totalBytes / 1024 / 1024).toFixed(2),
+    chunks,
+    upload_s: +((tUploaded - t0) / 1000).toFixed(2),
+    total_s: +secs.toFixed(2),
+    mb_per_s: +(totalBytes / 1024 / 1024 / secs).toFixed(2),
+    chunks_per_s: Math.round(chunks / secs),
+  };
+  console.log(JSON.stringify({ ingest: results.ingest }));
+  await fetch(`${GW}/v1/collections/${name}`, { method: 'DELETE' });
+
+  // ---- search over CHUNKS chunks -------------------------------------------------------------
+  const sname = `bench-search-${randomUUID().slice(0, 8)}`;
+  const col = await (
+    await fetch(`${GW}/v1/collections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: sname }) })
+  ).json();
+  // The chunks are written as ingestion writes them (KnowledgeStore.insertDocument + writeChunks),
+  // 1 000 per synthetic document, without parsing.
+  const collection = await prod.store.findCollection('anonymous', col.name);
+  const perDoc = 1000;
+  const tIns = performance.now();
+  for (let d = 0; d < CHUNKS / perDoc; d++) {
+    const doc = await prod.store.insertDocument('anonymous', collection, {
+      filename: `synthetic-${d}.txt`,
+      format: 'text',
+      content_type: 'text/plain',
+      size_bytes: 0,
+      sha256: randomUUID().replace(/-/g, '').padEnd(64, '0'),
+      object_name: null,
+    });
+    const texts = Array.from({ length: perDoc }, () => paragraph(150));
+    if (!(await prod.store.writeChunks(doc, texts, null))) throw new Error(`document ${doc.id} vanished`);
+  }
+  await db.query('ANALYZE knowledge.chunks');
+  const insertS = (performance.now() - tIns) / 1000;
+  const lat = [];
+  for (let q = 0; q < QUERIES; q++) {
+    // Content words, as users type them: skip the 200 most frequent (stop-word-like) ranks.
+    const query = Array.from({ length: 2 + (q % 3) }, () => VOCAB[200 + Math.floor(rnd() * 5000)]).join(' ');
+    const t = performance.now();
+    const r = await fetch(`${GW}/v1/collections/${sname}/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, top_k: 5 }),
+    });
+    await r.json();
+    if (r.status !== 200) throw new Error(`search ${r.status}`);
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  results.search = {
+    chunks: CHUNKS,
+    queries: QUERIES,
+    insert_s: +insertS.toFixed(1),
+    p50_ms: +percentile(lat, 50).toFixed(1),
+    p99_ms: +percentile(lat, 99).toFixed(1),
+    max_ms: +lat[lat.length - 1].toFixed(1),
+  };
+  console.log(JSON.stringify({ search: results.search }));
+  await fetch(`${GW}/v1/collections/${sname}`, { method: 'DELETE' });
   return results;
 }
 
-main().then(
-  (r) => console.log(JSON.stringify({ knowledge: r })),
-  (err) => {
-    for (const c of children) c.kill('SIGTERM');
-    console.error(err);
-    process.exit(1);
-  },
-);
+const services = new Services('knowledge');
+try {
+  console.log(JSON.stringify({ knowledge: await main(services) }));
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await services.stop();
+}
+setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
