@@ -32,7 +32,7 @@ export async function run(ctx, results) {
 
   // What a NATS subscriber sees (emit → published): the part of the latency before any gateway.
   const published = [];
-  const sub = await prod.bus.subscribe(subjects.jobEvents(jobId), (body) => {
+  const sub = await prod.bus.subscribe(subjects.live, jobId, (body) => {
     const now = Date.now();
     for (const e of Array.isArray(body) ? body : [body]) if (e.type === 'llm.chunk') published.push(now - Date.parse(e.timestamp));
   });

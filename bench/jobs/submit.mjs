@@ -30,7 +30,6 @@ export async function sequentialLatency(ctx, results) {
 export async function run(ctx, results) {
   const DURATION = knob('BENCH_DURATION_S', 10, 3);
   const CONNECTIONS = knob('BENCH_CONNECTIONS', 50, 20);
-  const TARGET = knob('BENCH_SUBMIT_VS_NOOP_TARGET', 0.33);
   const { base, db, waitDrained, cpu, run: runId } = ctx;
   const body = JSON.stringify({ agent_type: 'echo', input: 'hello bench' });
   const submitUrl = `${base}/submit`;
@@ -163,8 +162,9 @@ export async function run(ctx, results) {
     unit: 'req/s',
     baseline: noop.rps,
     ratio: ratio(full.rps, noop.rps),
-    target: `≥ ${TARGET}×`,
-    pass: full.rps / noop.rps >= TARGET && full.non2xx === 0 && full.errors === 0,
+    // No target: the old one (≥ 0.5× raw pg inserts) is withdrawn, and the no-op floor is the figure to track run to run.
+    target: 'info (0 non-2xx)',
+    pass: full.non2xx === 0 && full.errors === 0,
   });
   results.info('submit CPU per job, all processes (workers elsewhere)', {
     value: fullCpu.us_per_job.total,

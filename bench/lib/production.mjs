@@ -26,9 +26,13 @@ function pick(module, name, where) {
 /** The NATS subject helpers, from the contracts as compiled into the job-runner. */
 export function subjects() {
   const contracts = load('job-runner', 'libs/contracts/src/index.js');
+  const Subjects = pick(contracts, 'Subjects', 'libs/contracts');
+  const subjectFor = pick(contracts, 'subjectFor', 'libs/contracts');
   return {
-    /** The subject a job's live events are published on. */
-    jobEvents: pick(contracts, 'jobEventsSubject', 'libs/contracts'),
+    /** The published subject of a job's live events (for `Bus.subscribe(live, jobId, …)`). */
+    live: Subjects.jobs.live,
+    /** Its concrete NATS subject, `jobs.live.<job_id>`, for raw subscribers. */
+    jobEvents: (jobId) => subjectFor(Subjects.jobs.live, jobId),
   };
 }
 
