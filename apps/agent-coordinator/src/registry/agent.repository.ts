@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { AgentStatus } from '@platform/contracts';
 import { mutate } from '@platform/runtime';
 import type { AgentRow } from './agent-row';
+import type { AgentEntity } from './agent.entity';
 import { FAILURE_WEIGHT } from './health';
 
 /** Every column of an agent, and the tasks assigned to it and not finished (least-connections' count). */
@@ -11,21 +12,11 @@ const AGENT_COLUMNS = `a.agent_id, a.owner, a.shared, a.agent_type, a.status, a.
   a.load_metrics, a.version, a.tags, a.failure_rate, a.last_heartbeat, a.registration_time, a.updated_at,
   (SELECT count(*)::int FROM coordinator.tasks t WHERE t.status = 'assigned' AND t.agent_id = a.agent_id) AS active_tasks`;
 
-/** An agent as its owner registers it. */
-export interface NewAgent {
-  agent_id: string;
-  owner: string;
-  shared: boolean;
-  agent_type: string;
-  status: AgentStatus;
-  capabilities: string[];
-  services: string[];
-  endpoints: Record<string, string>;
-  metadata: Record<string, unknown>;
-  load_metrics: Record<string, number>;
-  version: string;
-  tags: string[];
-}
+/** An agent as its owner registers it: every column but the ones the repository sets (times, failure rate). */
+export type NewAgent = Pick<
+  AgentEntity,
+  'agent_id' | 'owner' | 'shared' | 'agent_type' | 'status' | 'capabilities' | 'services' | 'endpoints' | 'metadata' | 'load_metrics' | 'version' | 'tags'
+>;
 
 export interface AgentFilter {
   status?: AgentStatus;

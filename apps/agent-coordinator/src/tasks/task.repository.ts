@@ -3,19 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal, TaskPriority, TaskState } from '@platform/contracts';
 import { mutate } from '@platform/runtime';
-import { type PendingTask, priorityRank, type Requirements } from './placement';
+import { type PendingTask, priorityRank } from './placement';
 import type { TaskEntity } from './task.entity';
 
-/** A task as submitted. */
-export interface NewTask {
-  task_id: string;
-  owner: string;
-  principal: Principal;
-  priority: TaskPriority;
-  task_data: Record<string, unknown>;
-  requirements: Requirements;
-  max_attempts: number;
-}
+/** A task as submitted, with the principal its deliveries will carry. */
+export type NewTask = Pick<TaskEntity, 'task_id' | 'owner' | 'priority' | 'task_data' | 'requirements' | 'max_attempts'> & { principal: Principal };
 
 /** A waiting task the dispatcher has claimed: what placement needs, and what the delivery carries. */
 export interface QueuedTask extends PendingTask {
