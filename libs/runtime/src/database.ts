@@ -39,3 +39,22 @@ export async function runMigrations(url: string, db: ServiceDatabase): Promise<s
     await ds.destroy();
   }
 }
+
+/** Anything with TypeORM's raw `query()`: a DataSource, an EntityManager (inside a transaction) or a Repository. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Runs a statement that changes rows (UPDATE/DELETE, with or without RETURNING, or a CTE around them)
+ * and answers its RETURNING rows and how many rows it changed, whatever the statement was. TypeORM's
+ * `query()` answers a top-level UPDATE or DELETE with `[rows, rowCount]` and every other statement (an
+ * INSERT, or a `WITH … UPDATE … INSERT`, which is an INSERT) with the rows alone; for those `affected`
+ * is the number of rows returned. The one place that knows this shape: nobody else unpacks it.
+ */
+export async function mutate<T = unknown>(db: Queryable, sql: string, params: unknown[] = []): Promise<{ rows: T[]; affected: number }> {
+  const out = await db.query(sql, params);
+  if (Array.isArray(out) && out.length === 2 && Array.isArray(out[0]) && typeof out[1] === 'number') return { rows: out[0] as T[], affected: out[1] };
+  const rows = (out ?? []) as T[];
+  return { rows, affected: rows.length };
+}

@@ -1,14 +1,15 @@
 import type { AgentView } from '@platform/contracts';
 import type { CoordinatorConfig } from '../config';
+import type { Candidate } from '../tasks/placement';
 import type { AgentEntity } from './agent.entity';
 import { capacityOf, healthScore } from './health';
 
 /** An agent row with the number of tasks assigned to it and not finished (least-connections' count). */
 export type AgentRow = AgentEntity & { active_tasks: number };
 
-export const AGENT_COLUMNS = `a.agent_id, a.owner, a.shared, a.agent_type, a.status, a.capabilities, a.services, a.endpoints, a.metadata,
-  a.load_metrics, a.version, a.tags, a.failure_rate, a.last_heartbeat, a.registration_time, a.updated_at,
-  (SELECT count(*)::int FROM coordinator.tasks t WHERE t.status = 'assigned' AND t.agent_id = a.agent_id) AS active_tasks`;
+/** How long an agent may stay silent (interval × tolerance) before it gets no tasks and the sweeper marks it stale. */
+export const heartbeatLimitSecs = (config: CoordinatorConfig): number =>
+  (config.COORDINATOR_HEARTBEAT_INTERVAL_MS * config.COORDINATOR_HEARTBEAT_TOLERANCE) / 1000;
 
 /** An agent can be handed tasks when it has an HTTP endpoint or is a platform worker on NATS. */
 export const isDeliverable = (endpoints: Record<string, string> | null | undefined): boolean => Boolean(endpoints?.http || endpoints?.nats);
@@ -43,5 +44,21 @@ export function toAgentView(r: AgentRow, now: Date, config: CoordinatorConfig): 
     version: r.version,
     tags: r.tags,
     active_tasks: Number(r.active_tasks),
+  };
+}
+
+/** The placement view of a live agent (see `canTake` in tasks/placement.ts). */
+export function candidateOf(r: AgentRow, now: Date, config: CoordinatorConfig): Candidate {
+  return {
+    agent_id: r.agent_id,
+    owner: r.owner,
+    shared: r.shared,
+    agent_type: r.agent_type,
+    status: r.status,
+    capabilities: r.capabilities,
+    deliverable: isDeliverable(r.endpoints),
+    active_tasks: Number(r.active_tasks),
+    capacity: capacityOf(r.metadata),
+    health_score: agentHealth(r, now, config),
   };
 }

@@ -2,20 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Principal, TaskDelivery, TaskPriority } from '@platform/contracts';
+import type { TaskDelivery } from '@platform/contracts';
 import { CoordinatorConfig } from '../config';
-import { AGENT_COLUMNS, agentHealth, isDeliverable, type AgentRow } from '../registry/agent-row';
-import { capacityOf } from '../registry/health';
+import { candidateOf, heartbeatLimitSecs } from '../registry/agent-row';
+import { AgentRepository } from '../registry/agent.repository';
 import { Delivery } from './delivery';
-import { type Candidate, planAssignments, type PendingTask } from './placement';
+import { planAssignments } from './placement';
 import { TaskLifecycle } from './task-lifecycle';
+import { type QueuedTask, TaskRepository } from './task.repository';
 
-interface QueuedRow extends PendingTask {
-  principal: Principal | null;
-  priority: TaskPriority;
-  task_data: Record<string, unknown>;
-  attempts: number;
-  submitted_at: Date;
+/** A claimed task placed on an agent, with the token of this delivery. */
+interface Placement {
+  task: QueuedTask;
+  agentId: string;
+  token: string;
+  endpoints: Record<string, string>;
 }
 
 /**
@@ -38,6 +39,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly tasks: TaskRepository,
+    private readonly agents: AgentRepository,
     @Inject(CoordinatorConfig) private readonly config: CoordinatorConfig,
     private readonly delivery: Delivery,
     private readonly lifecycle: TaskLifecycle,
@@ -82,85 +85,39 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One claim-place-commit round; returns how many tasks it assigned. */
   async round(): Promise<number> {
-    const freshSecs = (this.config.COORDINATOR_HEARTBEAT_INTERVAL_MS * this.config.COORDINATOR_HEARTBEAT_TOLERANCE) / 1000;
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    let plan: {
-      task: QueuedRow;
-      agent: Candidate;
-      token: string;
-      endpoints: Record<string, string>;
-    }[];
-    try {
-      await runner.startTransaction();
-      const tasks: QueuedRow[] = await runner.query(
-        `SELECT t.task_id, t.owner, t.principal, t.priority, t.priority_rank, t.seq::float8 AS seq, t.task_data, t.requirements,
-                t.tried_agents, t.attempts, t.submitted_at
-         FROM coordinator.tasks t
-         WHERE t.status = 'queued' AND EXISTS (
-           SELECT 1 FROM coordinator.agents a
-           WHERE a.status = 'active' AND a.last_heartbeat > now() - make_interval(secs => $2)
-             AND (a.owner = t.owner OR a.shared)
-             AND (a.endpoints->>'http' IS NOT NULL OR a.endpoints->>'nats' IS NOT NULL)
-             AND (t.requirements->>'agent_type' IS NULL OR a.agent_type = t.requirements->>'agent_type')
-             AND a.capabilities @> ARRAY(SELECT jsonb_array_elements_text(COALESCE(t.requirements->'capabilities', '[]'::jsonb))))
-         ORDER BY t.priority_rank, t.seq
-         LIMIT $1
-         FOR UPDATE OF t SKIP LOCKED`,
-        [this.config.COORDINATOR_DISPATCH_BATCH, freshSecs],
-      );
-      if (tasks.length === 0) {
-        await runner.commitTransaction();
-        return 0;
-      }
-      const agentRows: AgentRow[] = await runner.query(
-        `SELECT ${AGENT_COLUMNS} FROM coordinator.agents a WHERE a.status = 'active' AND a.last_heartbeat > now() - make_interval(secs => $1)`,
-        [freshSecs],
-      );
-      const now = new Date();
-      const byId = new Map(agentRows.map((r) => [r.agent_id, r]));
-      const candidates: Candidate[] = agentRows.map((r) => ({
-        agent_id: r.agent_id,
-        owner: r.owner,
-        shared: r.shared,
-        agent_type: r.agent_type,
-        status: r.status,
-        capabilities: r.capabilities,
-        deliverable: isDeliverable(r.endpoints),
-        active_tasks: Number(r.active_tasks),
-        capacity: capacityOf(r.metadata),
-        health_score: agentHealth(r, now, this.config),
-      }));
-      plan = planAssignments(tasks, candidates).map((p) => ({
-        ...p,
-        token: randomBytes(18).toString('base64url'),
-        endpoints: byId.get(p.agent.agent_id)!.endpoints,
-      }));
-      if (plan.length > 0) {
-        await runner.query(
-          `WITH plan AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS p(task_id, agent_id, token)),
-                upd AS (
-                  UPDATE coordinator.tasks t SET status = 'assigned', agent_id = p.agent_id, token = p.token,
-                         attempts = t.attempts + 1, assigned_at = clock_timestamp()
-                  FROM plan p WHERE t.task_id = p.task_id AND t.status = 'queued'
-                  RETURNING t.task_id, t.owner, t.agent_id, t.attempts, t.token, t.assigned_at, t.queued_at)
-           INSERT INTO coordinator.assignments (task_id, owner, agent_id, attempt, token, distribution_ms, assigned_at)
-           SELECT task_id, owner, agent_id, attempts, token, extract(epoch FROM (assigned_at - queued_at)) * 1000, assigned_at FROM upd`,
-          [plan.map((p) => p.task.task_id), plan.map((p) => p.agent.agent_id), plan.map((p) => p.token)],
-        );
-      }
-      await runner.commitTransaction();
-    } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await runner.release();
-    }
-    for (const p of plan) this.track(this.deliver(p.task, p.agent.agent_id, p.token, p.endpoints));
+    const plan = await this.claimAndPlace();
+    for (const p of plan) this.track(this.deliver(p));
     return plan.length;
   }
 
-  private async deliver(task: QueuedRow, agentId: string, token: string, endpoints: Record<string, string>): Promise<void> {
+  /**
+   * One transaction: lock waiting tasks some live agent may take, place them, mark them assigned and
+   * record the assignments. The transaction is the dispatcher's: TaskRepository writes the tasks and
+   * assignments and AgentRepository reads the live agents on the same EntityManager, so the plan is made
+   * while the claimed rows are locked and is committed whole or not at all.
+   */
+  private claimAndPlace(): Promise<Placement[]> {
+    const limitSecs = heartbeatLimitSecs(this.config);
+    return this.db.transaction(async (tx) => {
+      const tasks = await this.tasks.claimQueued(tx, this.config.COORDINATOR_DISPATCH_BATCH, limitSecs);
+      if (tasks.length === 0) return [];
+      const live = await this.agents.live(tx, limitSecs);
+      const now = new Date();
+      const endpoints = new Map(live.map((r) => [r.agent_id, r.endpoints]));
+      const plan = planAssignments(
+        tasks,
+        live.map((r) => candidateOf(r, now, this.config)),
+      ).map(({ task, agent }) => ({ task, agentId: agent.agent_id, token: randomBytes(18).toString('base64url'), endpoints: endpoints.get(agent.agent_id)! }));
+      if (plan.length > 0)
+        await this.tasks.assign(
+          tx,
+          plan.map((p) => ({ task_id: p.task.task_id, agent_id: p.agentId, token: p.token })),
+        );
+      return plan;
+    });
+  }
+
+  private async deliver({ task, agentId, token, endpoints }: Placement): Promise<void> {
     const payload: TaskDelivery = {
       task_id: task.task_id,
       agent_id: agentId,

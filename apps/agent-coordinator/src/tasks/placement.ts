@@ -38,7 +38,12 @@ export function compareTasks(a: Pick<PendingTask, 'priority_rank' | 'seq'>, b: P
   return a.priority_rank - b.priority_rank || a.seq - b.seq;
 }
 
-/** Whether `agent` may take `task` now: active, reachable, visible to the task's owner, matching, with room. */
+/**
+ * Whether `agent` may take `task` now: active, reachable, visible to the task's owner, matching, with room.
+ * `agent` is one of the live agents (heard from within interval × tolerance: AgentRepository.live).
+ * The claim query says the same in SQL (TaskRepository, AGENT_MAY_TAKE_TASK) minus capacity; both are
+ * tested against the cases in placement.cases.ts.
+ */
 export function canTake(agent: Candidate, task: Pick<PendingTask, 'owner' | 'requirements'>): boolean {
   if (agent.status !== 'active' || !agent.deliverable) return false;
   if (!agent.shared && agent.owner !== task.owner) return false;

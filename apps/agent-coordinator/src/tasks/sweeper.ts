@@ -3,9 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PeriodicTask, withAdvisoryLock } from '@platform/runtime';
 import { CoordinatorConfig } from '../config';
-import { rowsOf } from '../db';
+import { heartbeatLimitSecs } from '../registry/agent-row';
+import { AgentRepository } from '../registry/agent.repository';
 import { Dispatcher } from './dispatcher';
 import { TaskLifecycle } from './task-lifecycle';
+import { TaskRepository } from './task.repository';
 
 /** Advisory-lock key: only the replica holding it sweeps; the others skip that round. */
 export const SWEEP_LOCK = 0x636f6f72; // "coor"
@@ -27,6 +29,8 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly agents: AgentRepository,
+    private readonly tasks: TaskRepository,
     @Inject(CoordinatorConfig) private readonly config: CoordinatorConfig,
     private readonly lifecycle: TaskLifecycle,
     private readonly dispatcher: Dispatcher,
@@ -48,45 +52,15 @@ export class Sweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   private async sweepLocked(): Promise<SweepResult> {
-    const limitSecs = (this.config.COORDINATOR_HEARTBEAT_INTERVAL_MS * this.config.COORDINATOR_HEARTBEAT_TOLERANCE) / 1000;
-    const stale = rowsOf<{ agent_id: string }>(
-      await this.db.query(
-        `UPDATE coordinator.agents SET status = 'stale', updated_at = now()
-       WHERE status IN ('active','busy') AND last_heartbeat < now() - make_interval(secs => $1) RETURNING agent_id`,
-        [limitSecs],
-      ),
-    );
+    const stale = await this.agents.markStale(heartbeatLimitSecs(this.config));
     // Tasks held by an agent that is stale or gone, or held past the task timeout.
-    const lost: {
-      task_id: string;
-      token: string;
-      agent_id: string;
-      reason: string;
-    }[] = await this.db.query(
-      `SELECT t.task_id, t.token, t.agent_id,
-              CASE WHEN a.agent_id IS NULL THEN 'agent ' || t.agent_id || ' is gone'
-                   WHEN a.status = 'stale' THEN 'agent ' || t.agent_id || ' stopped sending heartbeats'
-                   ELSE 'no result within ' || $2 || ' ms' END AS reason
-       FROM coordinator.tasks t LEFT JOIN coordinator.agents a ON a.agent_id = t.agent_id
-       WHERE t.status = 'assigned' AND (a.agent_id IS NULL OR a.status = 'stale' OR t.assigned_at < now() - make_interval(secs => $1))
-       LIMIT 1000`,
-      [this.config.COORDINATOR_TASK_TIMEOUT_MS / 1000, String(this.config.COORDINATOR_TASK_TIMEOUT_MS)],
-    );
     let released = 0;
-    for (const t of lost)
-      if (
-        (
-          await this.lifecycle.finish(t.task_id, t.token, {
-            status: 'failed',
-            error: t.reason,
-          })
-        ).accepted
-      )
-        released++;
+    for (const t of await this.tasks.findLost(this.config.COORDINATOR_TASK_TIMEOUT_MS))
+      if ((await this.lifecycle.finish(t.task_id, t.token, { status: 'failed', error: t.reason })).accepted) released++;
     if (stale.length || released) {
       this.logger.log(`sweep: ${stale.length} agent(s) stale, ${released} task(s) taken back`);
       this.dispatcher.kick();
     }
-    return { stale: stale.map((s) => s.agent_id), released };
+    return { stale, released };
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { TaskState } from '@platform/contracts';
-import { FAILURE_WEIGHT } from '../registry/health';
+import { AgentRepository } from '../registry/agent.repository';
+import { TaskRepository } from './task.repository';
 
 export type AttemptOutcome =
   | { status: 'completed'; result?: unknown }
@@ -28,72 +29,54 @@ export interface FinishResult {
 export class TaskLifecycle {
   private readonly logger = new Logger(TaskLifecycle.name);
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly tasks: TaskRepository,
+    private readonly agents: AgentRepository,
+  ) {}
 
+  /**
+   * One transaction over three tables: the task and its assignment (TaskRepository) and the agent's
+   * failure rate (AgentRepository). Each repository runs its own statements on the EntityManager passed
+   * in, so every table keeps one writer and the outcome is recorded all or nothing.
+   */
   finish(taskId: string, token: string, outcome: AttemptOutcome): Promise<FinishResult> {
-    return this.db.transaction(async (m) => {
-      const [task]: {
-        agent_id: string;
-        attempts: number;
-        max_attempts: number;
-      }[] = await m.query(
-        `SELECT agent_id, attempts, max_attempts FROM coordinator.tasks WHERE task_id = $1 AND token = $2 AND status = 'assigned' FOR UPDATE`,
-        [taskId, token],
-      );
+    return this.db.transaction(async (tx) => {
+      const task = await this.tasks.lockHeld(tx, taskId, token);
       if (!task) return { accepted: false };
-      let status: TaskState;
-      if (outcome.status === 'completed') {
-        status = 'completed';
-        await m.query(`UPDATE coordinator.tasks SET status = 'completed', result = $2::jsonb, error = NULL, completed_at = now() WHERE task_id = $1`, [
-          taskId,
-          JSON.stringify(outcome.result ?? null),
-        ]);
-      } else if (task.attempts >= task.max_attempts) {
-        status = 'failed';
-        await m.query(`UPDATE coordinator.tasks SET status = 'failed', error = $2, completed_at = now() WHERE task_id = $1`, [
-          taskId,
-          `Failed after ${task.attempts} attempt(s): ${outcome.error}`,
-        ]);
-      } else {
-        status = 'queued';
-        await m.query(
-          `UPDATE coordinator.tasks SET status = 'queued', error = $2, agent_id = NULL, token = NULL, queued_at = now(),
-                  tried_agents = array_append(tried_agents, $3::text)
-           WHERE task_id = $1`,
-          [taskId, outcome.error, task.agent_id],
-        );
-      }
+      const status = await this.settle(tx, taskId, task, outcome);
       const failed = outcome.status !== 'completed';
-      await m.query(`UPDATE coordinator.assignments SET outcome = $2, finished_at = now() WHERE token = $1`, [token, failed ? 'failed' : 'success']);
-      await m.query(
-        `UPDATE coordinator.agents SET failure_rate = failure_rate * $2 + $3,
-                status = CASE WHEN $4 AND status IN ('active','busy') THEN 'stale' ELSE status END, updated_at = now()
-         WHERE agent_id = $1`,
-        [task.agent_id, 1 - FAILURE_WEIGHT, failed ? FAILURE_WEIGHT : 0, outcome.status === 'failed' && outcome.unreachable === true],
-      );
+      await this.tasks.closeAssignment(tx, token, failed ? 'failed' : 'success');
+      await this.agents.recordOutcome(tx, task.agent_id, { failed, unreachable: outcome.status === 'failed' && outcome.unreachable === true });
       if (failed)
         this.logger.warn(`task ${taskId} attempt ${task.attempts} on ${task.agent_id} failed (${status}): ${outcome.status === 'failed' ? outcome.error : ''}`);
       return { accepted: true, status, agentId: task.agent_id };
     });
   }
 
+  /** Where the task goes after this attempt: completed, failed for good (out of attempts), or back to its queue. */
+  private async settle(
+    tx: EntityManager,
+    taskId: string,
+    task: { agent_id: string; attempts: number; max_attempts: number },
+    outcome: AttemptOutcome,
+  ): Promise<TaskState> {
+    if (outcome.status === 'completed') {
+      await this.tasks.complete(tx, taskId, outcome.result);
+      return 'completed';
+    }
+    if (task.attempts >= task.max_attempts) {
+      await this.tasks.fail(tx, taskId, `Failed after ${task.attempts} attempt(s): ${outcome.error}`);
+      return 'failed';
+    }
+    await this.tasks.requeue(tx, taskId, outcome.error, task.agent_id);
+    return 'queued';
+  }
+
   /** Gives back every task an agent holds (it left, went stale or was removed). Returns how many. */
   async releaseAgentTasks(agentId: string, reason: string): Promise<number> {
-    const held: { task_id: string; token: string }[] = await this.db.query(
-      `SELECT task_id, token FROM coordinator.tasks WHERE status = 'assigned' AND agent_id = $1`,
-      [agentId],
-    );
     let n = 0;
-    for (const t of held)
-      if (
-        (
-          await this.finish(t.task_id, t.token, {
-            status: 'failed',
-            error: reason,
-          })
-        ).accepted
-      )
-        n++;
+    for (const t of await this.tasks.heldBy(agentId)) if ((await this.finish(t.task_id, t.token, { status: 'failed', error: reason })).accepted) n++;
     return n;
   }
 }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import {
   ErrorCode,
   isTaskPriority,
@@ -24,12 +22,13 @@ import {
 } from '@platform/contracts';
 import { rpcError } from '@platform/runtime';
 import { CoordinatorConfig } from '../config';
-import { rowsOf } from '../db';
-import { AGENT_COLUMNS, isDeliverable, type AgentRow } from '../registry/agent-row';
+import { isDeliverable } from '../registry/agent-row';
+import { AgentRepository } from '../registry/agent.repository';
 import { Dispatcher } from './dispatcher';
-import { priorityRank } from './placement';
+import type { Requirements } from './placement';
 import type { TaskEntity } from './task.entity';
 import { TaskLifecycle } from './task-lifecycle';
+import { TaskRepository } from './task.repository';
 
 const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -38,7 +37,8 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 @Injectable()
 export class TasksService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly tasks: TaskRepository,
+    private readonly agents: AgentRepository,
     @Inject(CoordinatorConfig) private readonly config: CoordinatorConfig,
     private readonly dispatcher: Dispatcher,
     private readonly lifecycle: TaskLifecycle,
@@ -47,35 +47,30 @@ export class TasksService {
   async submit(dto: SubmitTaskDto, principal: Principal): Promise<SubmitTaskReply> {
     const priority = checkPriority(dto.priority);
     const taskId = randomUUID();
-    const requirements: { capabilities?: string[]; agent_type?: string } = {};
+    const requirements: Requirements = {};
     if (dto.requirements?.capabilities?.length) requirements.capabilities = dto.requirements.capabilities;
     if (dto.requirements?.agent_type) requirements.agent_type = dto.requirements.agent_type;
-    const [row]: { submitted_at: Date }[] = await this.db.query(
-      `INSERT INTO coordinator.tasks (task_id, owner, principal, priority, priority_rank, status, task_data, requirements, max_attempts, submitted_at, queued_at)
-       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, clock_timestamp(), clock_timestamp()) RETURNING submitted_at`,
-      [
-        taskId,
-        ownerOf(principal),
-        JSON.stringify(principal),
-        priority,
-        priorityRank(priority),
-        JSON.stringify(dto.task_data),
-        JSON.stringify(requirements),
-        this.config.COORDINATOR_TASK_MAX_ATTEMPTS,
-      ],
-    );
+    const submittedAt = await this.tasks.insert({
+      task_id: taskId,
+      owner: ownerOf(principal),
+      principal,
+      priority,
+      task_data: dto.task_data,
+      requirements,
+      max_attempts: this.config.COORDINATOR_TASK_MAX_ATTEMPTS,
+    });
     this.dispatcher.kick();
     return {
       status: 'success',
       message: 'Task submitted successfully',
       task_id: taskId,
       priority,
-      submitted_at: new Date(row.submitted_at).toISOString(),
+      submitted_at: new Date(submittedAt).toISOString(),
     };
   }
 
   async get(taskId: string, principal: Principal): Promise<GetTaskReply> {
-    const [t]: TaskEntity[] = await this.db.query(`SELECT * FROM coordinator.tasks WHERE task_id = $1 AND owner = $2`, [taskId, ownerOf(principal)]);
+    const t = await this.tasks.findOwned(taskId, ownerOf(principal));
     if (!t) throw taskNotFound();
     return {
       status: 'success',
@@ -105,13 +100,8 @@ export class TasksService {
   async queueStats(principal: Principal): Promise<QueueStatsReply> {
     const owner = ownerOf(principal);
     const stats = await this.stats(owner);
-    const rows: { priority: TaskPriority; age: number }[] = await this.db.query(
-      `SELECT priority, extract(epoch FROM now() - min(submitted_at))::float8 AS age FROM coordinator.tasks
-       WHERE owner = $1 AND status = 'queued' GROUP BY priority`,
-      [owner],
-    );
-    const oldest = Object.fromEntries(TASK_PRIORITIES.map((p) => [p, null])) as Record<TaskPriority, number | null>;
-    for (const r of rows) oldest[r.priority] = round(Number(r.age), 3);
+    const ages = await this.tasks.oldestQueuedAge(owner);
+    const oldest = Object.fromEntries(TASK_PRIORITIES.map((p) => [p, ages[p] === undefined ? null : round(ages[p], 3)])) as Record<TaskPriority, number | null>;
     return {
       status: 'success',
       queue_sizes: stats.queue_sizes,
@@ -125,29 +115,19 @@ export class TasksService {
   /** Drains one priority's waiting tasks (the caller's): they end `cancelled`. Tasks already with an agent are left alone. */
   async clear(rawPriority: string, principal: Principal): Promise<ClearQueueReply> {
     const priority = checkPriority(rawPriority);
-    const rows = rowsOf(
-      await this.db.query(
-        `UPDATE coordinator.tasks SET status = 'cancelled', error = 'Cleared from the queue', completed_at = now()
-       WHERE owner = $1 AND priority = $2 AND status = 'queued' RETURNING task_id`,
-        [ownerOf(principal), priority],
-      ),
-    );
+    const cleared = await this.tasks.cancelQueued(ownerOf(principal), priority);
     return {
       status: 'success',
       message: `Queue ${priority} cleared`,
       priority,
-      cleared: rows.length,
+      cleared,
       timestamp: new Date().toISOString(),
     };
   }
 
   /** An agent's report on a task it was given: accepted only with the delivery's token, from the agent that got it. */
   async result(cmd: TaskResultCommand): Promise<TaskResultReply> {
-    const [t]: {
-      status: TaskEntity['status'];
-      agent_id: string | null;
-      token: string | null;
-    }[] = await this.db.query(`SELECT status, agent_id, token FROM coordinator.tasks WHERE task_id = $1`, [cmd.task_id]);
+    const t = await this.tasks.findHolder(cmd.task_id);
     if (!t) throw taskNotFound();
     if (t.agent_id !== cmd.agent_id || t.token !== cmd.token || t.status !== 'assigned') {
       throw rpcError(ErrorCode.CONFLICT, 'Result not accepted: the task is not assigned to this agent with this token');
@@ -172,41 +152,16 @@ export class TasksService {
   }
 
   private async queueSizes(owner: string): Promise<QueueSizes> {
-    const rows: { priority: TaskPriority; n: number }[] = await this.db.query(
-      `SELECT priority, count(*)::int AS n FROM coordinator.tasks WHERE owner = $1 AND status = 'queued' GROUP BY priority`,
-      [owner],
-    );
-    const sizes = Object.fromEntries(TASK_PRIORITIES.map((p) => [p, 0])) as QueueSizes;
-    for (const r of rows) sizes[r.priority] = Number(r.n);
-    return sizes;
+    const counts = await this.tasks.countQueued(owner);
+    return Object.fromEntries(TASK_PRIORITIES.map((p) => [p, counts[p] ?? 0])) as QueueSizes;
   }
 
   /** The caller's figures: its tasks and their assignments, and the agents that can serve it (its own and shared ones). */
   async stats(owner: string): Promise<TaskStats> {
-    const [[a], [t], agents, queue_sizes] = await Promise.all([
-      this.db.query(
-        `SELECT count(DISTINCT task_id)::int AS distributed, count(*)::int AS total,
-                count(*) FILTER (WHERE outcome = 'success')::int AS ok, count(*) FILTER (WHERE outcome = 'failed')::int AS failed,
-                COALESCE(avg(distribution_ms), 0)::float8 AS avg_ms
-         FROM coordinator.assignments WHERE owner = $1`,
-        [owner],
-      ) as Promise<
-        {
-          distributed: number;
-          total: number;
-          ok: number;
-          failed: number;
-          avg_ms: number;
-        }[]
-      >,
-      this.db.query(
-        `SELECT count(*) FILTER (WHERE status = 'completed')::int AS completed, count(*) FILTER (WHERE status = 'failed')::int AS failed
-         FROM coordinator.tasks WHERE owner = $1`,
-        [owner],
-      ) as Promise<{ completed: number; failed: number }[]>,
-      this.db.query(`SELECT ${AGENT_COLUMNS} FROM coordinator.agents a WHERE (a.owner = $1 OR a.shared) AND a.status = 'active'`, [owner]) as Promise<
-        AgentRow[]
-      >,
+    const [a, t, agents, queue_sizes] = await Promise.all([
+      this.tasks.assignmentStats(owner),
+      this.tasks.countFinished(owner),
+      this.agents.activeFor(owner),
       this.queueSizes(owner),
     ]);
     const finished = a.ok + a.failed;

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import DataLoader from 'dataloader';
 import { Repository } from 'typeorm';
 import type { JobEvent } from '@platform/contracts';
+import { mutate } from '@platform/runtime';
 import { JobEntity, type JobOptions } from './job.entity';
 
 export interface NewJob {
@@ -134,10 +135,11 @@ export class JobStore {
 
   /** Deletes up to `limit` expired jobs (their events go with them by cascade). */
   async deleteExpired(limit: number): Promise<number> {
-    // TypeORM answers a DELETE with [rows, affected]; the count is what we need.
-    const [, affected] = (await this.jobs.query(`DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1)`, [
-      limit,
-    ])) as [unknown[], number];
+    const { affected } = await mutate(
+      this.jobs,
+      `DELETE FROM job_runner.jobs WHERE id IN (SELECT id FROM job_runner.jobs WHERE expires_at <= now() LIMIT $1)`,
+      [limit],
+    );
     return affected;
   }
 

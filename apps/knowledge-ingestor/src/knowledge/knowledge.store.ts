@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { CollectionView, DocumentFormat, DocumentStatus, DocumentView, SearchResult, StoredFileRef } from '@platform/contracts';
+import { mutate } from '@platform/runtime';
 import { pgFloatArray } from './ranking';
 
 export interface CollectionRow {
@@ -62,13 +63,6 @@ const CHUNK_BATCH = 1000;
 @Injectable()
 export class KnowledgeStore {
   constructor(private readonly db: DataSource) {}
-
-  /** UPDATE/DELETE … RETURNING: TypeORM answers `[rows, rowCount]` for those, plain rows for the rest. */
-  private async mutate<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const out: unknown = await this.db.query(sql, params);
-    if (Array.isArray(out) && out.length === 2 && Array.isArray(out[0]) && typeof out[1] === 'number') return out[0] as T[];
-    return out as T[];
-  }
 
   // --- collections --------------------------------------------------------------------------
 
@@ -131,7 +125,8 @@ export class KnowledgeStore {
 
   /** A failed document uploaded again: take the new file and queue it afresh. Returns the previous stored file. */
   async requeueFailed(id: string, f: StoredFileRef): Promise<{ previous: string | null } | null> {
-    const rows = await this.mutate<{ previous: string | null }>(
+    const { rows } = await mutate<{ previous: string | null }>(
+      this.db,
       `UPDATE knowledge.documents d SET status = 'queued', error = NULL, chunk_count = 0, filename = $2, format = $3, content_type = $4,
          object_name = $5, updated_at = now()
        FROM (SELECT object_name AS previous FROM knowledge.documents WHERE id = $1 FOR UPDATE) p
@@ -172,10 +167,11 @@ export class KnowledgeStore {
 
   /** Deletes one document (its chunks go by cascade); returns its stored file name, or undefined when it did not exist. */
   async deleteDocument(owner: string, id: string): Promise<{ object_name: string | null } | undefined> {
-    const rows = await this.mutate<{ object_name: string | null }>(`DELETE FROM knowledge.documents WHERE id = $1 AND owner = $2 RETURNING object_name`, [
-      id,
-      owner,
-    ]);
+    const { rows } = await mutate<{ object_name: string | null }>(
+      this.db,
+      `DELETE FROM knowledge.documents WHERE id = $1 AND owner = $2 RETURNING object_name`,
+      [id, owner],
+    );
     return rows[0];
   }
 
@@ -183,7 +179,8 @@ export class KnowledgeStore {
 
   /** queued|processing → processing. Null when the document is gone or already finished. */
   async claim(id: string): Promise<DocumentRow | null> {
-    const updated = await this.mutate<{ id: string }>(
+    const { rows: updated } = await mutate<{ id: string }>(
+      this.db,
       `UPDATE knowledge.documents SET status = 'processing', updated_at = now() WHERE id = $1 AND status IN ('queued','processing') RETURNING id`,
       [id],
     );
