@@ -500,6 +500,17 @@ function userIds(user) {
   return { uid: Number(r.stdout.trim()), gid: Number(g.stdout.trim()) };
 }
 
+/**
+ * The server programs this machine has: `postgres` is a directory holding postgres/initdb/pg_ctl
+ * (null when missing, or when we are root and there is no `postgres` user to run it as), `nats` and
+ * `redis` are paths to nats-server and redis-server (or null). Nothing is installed here.
+ * Used by the fault suite, which starts servers of its own that it may kill.
+ * @returns {{postgres: string | null, nats: string | null, redis: string | null}}
+ */
+export function serverBinaries() {
+  return findBinaries();
+}
+
 function findBinaries() {
   const pgBin = findPostgresBin();
   return {
