@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BrowserEventSource, type BrowserEventSourceOptions } from '../support/eventsource';
 import { ApiClient, answered2xx, countAnswers, newAddress, percentile, Prober, unavailability, type CallRecord } from '../support/fault-load';
-import { AppSet, FAULTS_DIR, sleep, type FaultInfra } from '../support/fault-infra';
+import { AppSet, FAULTS_DIR, raceTimeout, sleep, type FaultInfra } from '../support/fault-infra';
 import { checkHistory, loadHistory, type CheckOptions, type ClientRecord, type SubmitRecord } from '../support/history';
 
 /** Which failed API answers a scenario tolerates. */
@@ -219,7 +219,7 @@ export async function runScenario(
   }
   // Clients: a finished job's stream reaches its client within a reconnection or two.
   const clientDeadline = Date.now() + (settledAt ? 8000 : 1000);
-  await Promise.race([Promise.all(s.watched.map((w) => w.es.done)), sleep(Math.max(0, clientDeadline - Date.now()))]);
+  await Promise.race([Promise.all(s.watched.map((w) => w.es.done)), raceTimeout(Math.max(0, clientDeadline - Date.now()))]);
   for (const w of s.watched) if (w.es.outcome === 'open') w.es.outcome = 'deadline';
   s.watched.forEach((w) => w.es.close());
   await Promise.all(s.watched.map((w) => w.es.done));
@@ -275,8 +275,14 @@ export async function runScenario(
       .map(
         (r) => `${r.kind} ${r.jobId ?? ''} → ${r.answer} after ${r.end - r.start} ms${r.retryAfter ? ` (Retry-After ${r.retryAfter})` : ''}: ${r.detail ?? ''}`,
       );
+    const rule = {
+      none: 'none may fail here',
+      'honest-503': 'only a 503 with Retry-After is acceptable while a dependency is down',
+      'gateway-down': 'only refused connections are acceptable while the gateway is down',
+    }[opts.tolerate];
+    const missingRetryAfter = bad.filter((r) => r.answer === 503 && !r.retryAfter).length;
     violations.push(
-      `${bad.length} of ${calls.length} API calls failed (${opts.tolerate === 'none' ? 'none may fail here' : `not tolerated under '${opts.tolerate}'`}): ${kinds}\n      ${examples.join('\n      ')}`,
+      `${bad.length} of ${calls.length} API calls failed (${rule}): ${kinds}${missingRetryAfter ? ` (${missingRetryAfter} of them 503 without Retry-After)` : ''}\n      ${examples.join('\n      ')}`,
     );
   }
   const p99Failed = percentile(

@@ -19,6 +19,8 @@ const PIDS_FILE = path.join(FAULTS_DIR, 'pids.json');
 const CRASH_MONITOR = path.join(ROOT, 'test', 'support', 'crash-monitor.mjs');
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** A sleep that does not keep the process alive: for the losing side of a Promise.race. */
+export const raceTimeout = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export interface ExitRecord {
   pid: number;
@@ -485,7 +487,11 @@ export class FaultInfra {
 
   /** A short-lived pool for the checker (recreated after Postgres restarts). */
   async query<T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    this.pgAdmin ??= new pg.Pool({ connectionString: this.databaseUrl, max: 2, connectionTimeoutMillis: 2000 });
+    if (!this.pgAdmin) {
+      this.pgAdmin = new pg.Pool({ connectionString: this.databaseUrl, max: 2, connectionTimeoutMillis: 2000 });
+      // An idle client whose server went away (a scenario stops Postgres) must not become an unhandled 'error' event.
+      this.pgAdmin.on('error', () => undefined);
+    }
     try {
       return (await this.pgAdmin.query(sql, params)).rows as T[];
     } catch (err) {
