@@ -78,11 +78,12 @@ describe('fault suite (issue 14)', () => {
     return { gateway, a, b };
   };
 
-  /** A first job, finished, for the probe to read all along. */
+  /** A first job, finished before any fault, for the probe to read all along. */
   const probeTarget = async (s: Scenario) => {
     const warm = await s.submit(1, 0);
     if (!warm.ok) throw new Error(`warm-up submit answered ${warm.rec.answer}: ${warm.rec.detail}`);
     s.watch(warm.id);
+    for (let i = 0; i < 100 && (await s.unfinished()) !== 0; i++) await sleep(100);
     s.probe(warm.id);
     return warm.id;
   };
@@ -188,12 +189,14 @@ describe('fault suite (issue 14)', () => {
     'S4 kill -9 Redis during submits: no failed or duplicated submit, jobs run within seconds of its return, no wait on a dead Redis',
     () =>
       scenario('S4', 'kill -9 Redis during submits', { tolerate: 'none' }, async (s) => {
-        await startTrio(s);
+        // 4 worker slots per runner, so that jobs wait in the Redis queue when it dies (and come back empty).
+        await startTrio(s, { JOB_CONCURRENCY: '4' });
         await probeTarget(s);
-        const load = submitLoop(s, { everyMs: 250, tokens: 10, delayMs: 50, forMs: 10_000 });
-        await sleep(2000);
+        const load = submitLoop(s, { everyMs: 200, tokens: 25, delayMs: 100, forMs: 10_000 });
+        await sleep(2500);
+        const backlog = await infra.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM job_runner.jobs GROUP BY status`);
         await infra.kill9('redis');
-        s.fault('kill -9 Redis');
+        s.fault(`kill -9 Redis (jobs by status just before: ${backlog.map((r) => `${r.status} ${r.n}`).join(', ')})`);
         await sleep(5000);
         await infra.start('redis');
         s.repaired('Redis restarted (empty: no persistence)');

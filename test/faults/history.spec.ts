@@ -69,6 +69,8 @@ describe('history checker', () => {
     const log = goodLog().slice(0, 4);
     const r = checkHistory(history([[row('j1', { status: 'running', last_seq: 4 }), log]]), [{ jobId: 'j1', answer: 200 }], []);
     expect(r.violations.join('\n')).toMatch(/job j1: stuck: status 'running', attempt 1, no terminal job.status; last event seq 4 llm.chunk/);
+    const dated = checkJob(row('j1', { status: 'submitted', last_seq: 1, created_at: Date.UTC(2026, 0, 1, 10, 0, 1, 500) }), log.slice(0, 1));
+    expect(dated.join('\n')).toMatch(/stuck: status 'submitted'.*\(created 10:00:01.500\)/);
     expect(r.stats.stuck).toEqual(['j1']);
   });
 
@@ -178,6 +180,18 @@ describe('client check', () => {
     );
   });
 
+  it('judges a client cut short only on events logged well before it was closed', () => {
+    const t0 = 1_000_000;
+    const timed = log.map((e, i) => ({ ...e, ts: t0 + i * 1000 })); // seq n logged at t0 + (n-1) s
+    const partial = received(timed).slice(0, 3); // got 1-3
+    // Closed at t0 + 8.5 s: seqs 1-4 were logged more than 5 s before, so seq 4 is lost; 5-6 may still have been on their way.
+    const r = checkClient(client('j1', timed, { received: partial, outcome: 'deadline', closedAt: t0 + 8500 }), timed);
+    expect(r.lost).toBe(1);
+    expect(r.violations.join('\n')).toMatch(/1 of 4 events logged more than 5 s before it was closed never received \(seqs 4\)/);
+    // A client that saw the terminal event is judged on the whole log.
+    expect(checkClient(client('j1', timed, { received: received(timed).slice(0, 5), closedAt: t0 }), timed).lost).toBe(1);
+  });
+
   it('counts a client that gave up (e.g. 429 on a reconnect) or hit its deadline as a failure', () => {
     const partial = received(log).slice(0, 3);
     const gaveUp = checkClient(client('j1', log, { received: partial, outcome: 'failed', failure: 'HTTP 429 on connection 2', connections: 2 }), log);
@@ -197,6 +211,8 @@ describe('probe arithmetic', () => {
       { from: 4000, to: 4500 },
     ]);
     expect(r.seconds).toBe(2.5);
+    expect(r.recovered).toBe(true);
+    expect(unavailability([rec(0, 200), rec(1000, 503), rec(2000, 503)])).toEqual({ seconds: 1.01, windows: [{ from: 1000, to: 2010 }], recovered: false });
     expect(unavailability([rec(0, 200), rec(100, 200)]).seconds).toBe(0);
     expect(countAnswers([rec(0, 503), rec(1, 503), rec(2, 'network')])).toEqual({ '503': 2, network: 1 });
   });

@@ -46,6 +46,8 @@ export interface ScenarioReport {
   duplicate_events: number;
   /** Fault repaired → API answering again for good (null: it never failed). */
   api_recovery_s: number | null;
+  /** False when the last probes still failed: the API did not come back within the settle bound. */
+  api_recovered: boolean;
   /** Fault repaired → every job finished (null: not within the settle bound). */
   settle_s: number | null;
   crashes: string[];
@@ -202,9 +204,7 @@ export async function runScenario(
   } catch (err) {
     s.violations.push(`could not restore the servers: ${(err as Error).message}`);
   }
-  await s.stopProbe();
-
-  // Settle: every job finished within the bound after the fault was repaired.
+  // Settle (the probe keeps measuring the API meanwhile): every job finished within the bound after the fault was repaired.
   const settleMs = opts.settleMs ?? 20_000;
   let settledAt: number | null = null;
   const settleDeadline = Math.max(Date.now(), s.repairedAt + settleMs);
@@ -220,6 +220,7 @@ export async function runScenario(
   // Clients: a finished job's stream reaches its client within a reconnection or two.
   const clientDeadline = Date.now() + (settledAt ? 8000 : 1000);
   await Promise.race([Promise.all(s.watched.map((w) => w.es.done)), raceTimeout(Math.max(0, clientDeadline - Date.now()))]);
+  await s.stopProbe();
   for (const w of s.watched) if (w.es.outcome === 'open') w.es.outcome = 'deadline';
   s.watched.forEach((w) => w.es.close());
   await Promise.all(s.watched.map((w) => w.es.done));
@@ -241,6 +242,7 @@ export async function runScenario(
     outcome: w.es.outcome,
     failure: w.es.failure,
     connections: w.es.attempts.length,
+    closedAt: w.es.closedAt,
   }));
   let result: ReturnType<typeof checkHistory> | undefined;
   try {
@@ -289,11 +291,12 @@ export async function runScenario(
     failed.filter((r) => typeof r.answer === 'number').map((r) => r.end - r.start),
     99,
   );
+  const unavailable = unavailability(calls.filter((r) => r.kind === 'probe'));
+  if (!unavailable.recovered) violations.push(`the API had not recovered when the scenario ended (its last probes still failed)`);
   if (opts.tolerate === 'honest-503' && p99Failed > FAST_FAILURE_MS) {
     violations.push(`failed API answers were slow: p99 ${p99Failed} ms (a dependency-down answer must come at once, < ${FAST_FAILURE_MS} ms)`);
   }
 
-  const unavailable = unavailability(calls.filter((r) => r.kind === 'probe'));
   const lastWindow = unavailable.windows[unavailable.windows.length - 1];
   const report: ScenarioReport = {
     scenario: tag,
@@ -318,7 +321,8 @@ export async function runScenario(
     reconnects: result?.stats.reconnects ?? 0,
     lost_events: result?.stats.lostEvents ?? 0,
     duplicate_events: result?.stats.duplicateEvents ?? 0,
-    api_recovery_s: lastWindow ? round1(Math.max(0, lastWindow.to - (s.repairedAt ?? lastWindow.to)) / 1000) : null,
+    api_recovery_s: lastWindow && unavailable.recovered ? round1(Math.max(0, lastWindow.to - (s.repairedAt ?? lastWindow.to)) / 1000) : null,
+    api_recovered: unavailable.recovered,
     settle_s: settledAt ? round1(Math.max(0, settledAt - s.repairedAt) / 1000) : null,
     crashes,
     violations: violations.slice(0, 60).map((v) => v.slice(0, 2000)),
@@ -379,7 +383,7 @@ export function summaryTable(): string {
           .map(([a, n]) => `${a}×${n}`)
           .join(', ')})`
       : `0/${r.requests}`;
-    return `| ${r.scenario} ${r.title} | ${r.passed ? 'pass' : '**FAIL**'} | ${failed} | ${r.unavailable_s} | ${r.p99_ms} | ${r.lost_events} / ${r.duplicate_events} | ${r.stuck_jobs}/${r.jobs} | ${r.false_failures} | ${r.clients_failed}/${r.clients} | ${r.api_recovery_s ?? '–'} | ${r.settle_s ?? 'not settled'} | ${r.crashes.length} |`;
+    return `| ${r.scenario} ${r.title} | ${r.passed ? 'pass' : '**FAIL**'} | ${failed} | ${r.unavailable_s} | ${r.p99_ms} | ${r.lost_events} / ${r.duplicate_events} | ${r.stuck_jobs}/${r.jobs} | ${r.false_failures} | ${r.clients_failed}/${r.clients} | ${r.api_recovered ? (r.api_recovery_s ?? '–') : 'never'} | ${r.settle_s ?? 'not settled'} | ${r.crashes.length} |`;
   });
   return [head, sep, ...rows].join('\n');
 }

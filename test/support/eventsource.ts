@@ -57,6 +57,8 @@ export class BrowserEventSource {
   outcome: EsOutcome = 'open';
   /** Why it failed, e.g. "HTTP 429 on connection 3". */
   failure?: string;
+  /** When it stopped (closed by the app, failed or hit its deadline). */
+  closedAt?: number;
   readonly done: Promise<void>;
   private closedByApp = false;
   private controller?: AbortController;
@@ -114,6 +116,7 @@ export class BrowserEventSource {
       if (this.outcome === 'open') this.outcome = 'closed';
     } finally {
       clearTimeout(deadlineTimer);
+      this.closedAt = Date.now();
     }
   }
 

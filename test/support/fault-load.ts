@@ -111,7 +111,7 @@ export const answered2xx = (r: CallRecord): boolean => typeof r.answer === 'numb
  * Unavailability from a sequence of probes: each failed probe opens (or extends) an outage that ends
  * when the next successful probe starts. Returns the total seconds and the windows.
  */
-export function unavailability(records: CallRecord[]): { seconds: number; windows: { from: number; to: number }[] } {
+export function unavailability(records: CallRecord[]): { seconds: number; windows: { from: number; to: number }[]; recovered: boolean } {
   const sorted = [...records].sort((a, b) => a.start - b.start);
   const windows: { from: number; to: number }[] = [];
   let open: number | null = null;
@@ -123,7 +123,7 @@ export function unavailability(records: CallRecord[]): { seconds: number; window
     }
   }
   if (open !== null) windows.push({ from: open, to: Math.max(...sorted.map((r) => r.end)) });
-  return { seconds: windows.reduce((s, w) => s + (w.to - w.from), 0) / 1000, windows };
+  return { seconds: windows.reduce((s, w) => s + (w.to - w.from), 0) / 1000, windows, recovered: open === null };
 }
 
 export function percentile(values: number[], p: number): number {

@@ -15,12 +15,18 @@ export interface JobRow {
   last_seq: number;
   attempt: number;
   error: string | null;
+  /** Epoch ms, when known: shown with a stuck job so the timeline can be read. */
+  created_at?: number;
+  started_at?: number | null;
+  updated_at?: number;
 }
 
 export interface LogEvent {
   seq: number;
   type: string;
   data: Record<string, unknown>;
+  /** Epoch ms of the event's timestamp, when known. */
+  ts?: number;
 }
 
 /** The log as Postgres holds it. */
@@ -45,7 +51,15 @@ export interface ClientRecord {
   outcome: 'open' | 'closed' | 'failed' | 'deadline';
   failure?: string;
   connections: number;
+  /** Epoch ms when the client was closed; with event timestamps it bounds what it could have received. */
+  closedAt?: number;
 }
+
+/**
+ * A client that did not reach the terminal event is judged only on events logged at least this long
+ * before it was closed: later ones may still have been on their way (a reconnect waits 3 s).
+ */
+export const DELIVERY_GRACE_MS = 5000;
 
 export interface CheckOptions {
   /** A job may end `failure` (a dependency was down long enough that failing it is a valid decision). Default false. */
@@ -108,7 +122,14 @@ export function checkJob(row: JobRow | undefined, events: LogEvent[], opts: Chec
     v.push(`job ${id}: ${terminals.length} terminal job.status events (${terminals.map((e) => `seq ${e.seq} ${String(e.data.status)}`).join(', ')})`);
   if (terminals.length === 0) {
     const last = events[events.length - 1];
-    v.push(`job ${id}: stuck: status '${row.status}', attempt ${row.attempt}, no terminal job.status; last event seq ${last.seq} ${last.type}`);
+    const when = [
+      row.created_at ? `created ${clock(row.created_at)}` : '',
+      row.started_at ? `started ${clock(row.started_at)}` : '',
+      row.updated_at ? `last update ${clock(row.updated_at)}` : '',
+    ].filter(Boolean);
+    v.push(
+      `job ${id}: stuck: status '${row.status}', attempt ${row.attempt}, no terminal job.status; last event seq ${last.seq} ${last.type}${when.length ? ` (${when.join(', ')})` : ''}`,
+    );
     return v;
   }
   const terminal = terminals[terminals.length - 1];
@@ -147,11 +168,17 @@ export function checkClient(c: ClientRecord, log: LogEvent[] | undefined): { vio
       firstMismatch ||= `seq ${r.id}: got ${r.type} ${JSON.stringify(r.data).slice(0, 100)}, log has ${e.type} ${JSON.stringify(e.data).slice(0, 100)}`;
     }
   }
-  const lostSeqs = log.filter((e) => !seen.has(e.seq)).map((e) => e.seq);
+  // A client that finished (terminal received) must have everything; one cut short, what was logged well before.
+  const finished = c.outcome === 'closed';
+  const due = finished || c.closedAt === undefined ? log : log.filter((e) => e.ts === undefined || e.ts <= c.closedAt! - DELIVERY_GRACE_MS);
+  const lostSeqs = due.filter((e) => !seen.has(e.seq)).map((e) => e.seq);
   if (duplicates) v.push(`${where}: ${duplicates} duplicate event(s)`);
   if (outOfOrder) v.push(`${where}: ${outOfOrder} event(s) out of order`);
   if (mismatched) v.push(`${where}: ${mismatched} event(s) differ from the log, first: ${firstMismatch}`);
-  if (lostSeqs.length) v.push(`${where}: ${lostSeqs.length} of ${log.length} logged events never received (seqs ${summariseSeqs(lostSeqs)})`);
+  if (lostSeqs.length) {
+    const scope = due === log ? `${log.length} logged events` : `${due.length} events logged more than ${DELIVERY_GRACE_MS / 1000} s before it was closed`;
+    v.push(`${where}: ${lostSeqs.length} of ${scope} never received (seqs ${summariseSeqs(lostSeqs)})`);
+  }
   if (c.outcome === 'failed')
     v.push(`${where}: the EventSource gave up: ${c.failure ?? 'failed'} after ${c.received.length} events, ${c.connections} connection(s)`);
   if (c.outcome === 'deadline') v.push(`${where}: still waiting at its deadline after ${c.received.length} events, ${c.connections} connection(s)`);
@@ -237,26 +264,53 @@ export function summariseSeqs(seqs: number[], max = 8): string {
   return ranges.length > max ? `${ranges.slice(0, max).join(', ')}, … (${ranges.length} runs)` : ranges.join(', ');
 }
 
-/** Reads the history of every job whose id starts with `prefix` (schema job_runner, see its migration). */
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+
+/**
+ * Reads the history of every job whose id starts with `prefix` (schema job_runner, see its
+ * migration) in ONE statement, so rows and events come from the same snapshot even while a job is
+ * still being written.
+ */
 export async function loadHistory(
   query: <T extends Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>,
   prefix: string,
 ): Promise<History> {
   const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const jobs = await query<{ id: string; status: string; last_seq: string; attempt: number; error: string | null }>(
-    `SELECT id, status, last_seq, attempt, error FROM job_runner.jobs WHERE id LIKE $1`,
-    [like],
-  );
-  const events = await query<{ job_id: string; seq: string; type: string; data: Record<string, unknown> }>(
-    `SELECT job_id, seq, type, data FROM job_runner.job_events WHERE job_id LIKE $1 ORDER BY job_id, seq`,
+  const rows = await query<{
+    id: string;
+    status: string;
+    last_seq: string;
+    attempt: number;
+    error: string | null;
+    created_at: Date;
+    started_at: Date | null;
+    updated_at: Date;
+    seq: string | null;
+    type: string | null;
+    ts: Date | null;
+    data: Record<string, unknown> | null;
+  }>(
+    `SELECT j.id, j.status, j.last_seq, j.attempt, j.error, j.created_at, j.started_at, j.updated_at, e.seq, e.type, e.ts, e.data
+       FROM job_runner.jobs j LEFT JOIN job_runner.job_events e ON e.job_id = j.id
+      WHERE j.id LIKE $1 ORDER BY j.id, e.seq`,
     [like],
   );
   const h: History = { jobs: new Map(), events: new Map() };
-  for (const j of jobs) h.jobs.set(j.id, { id: j.id, status: j.status, last_seq: Number(j.last_seq), attempt: j.attempt, error: j.error });
-  for (const e of events) {
-    const list = h.events.get(e.job_id) ?? [];
-    list.push({ seq: Number(e.seq), type: e.type, data: e.data });
-    h.events.set(e.job_id, list);
+  for (const r of rows) {
+    if (!h.jobs.has(r.id)) {
+      h.jobs.set(r.id, {
+        id: r.id,
+        status: r.status,
+        last_seq: Number(r.last_seq),
+        attempt: r.attempt,
+        error: r.error,
+        created_at: new Date(r.created_at).getTime(),
+        started_at: r.started_at ? new Date(r.started_at).getTime() : null,
+        updated_at: new Date(r.updated_at).getTime(),
+      });
+      h.events.set(r.id, []);
+    }
+    if (r.seq !== null) h.events.get(r.id)!.push({ seq: Number(r.seq), type: r.type!, data: r.data!, ts: r.ts ? new Date(r.ts).getTime() : undefined });
   }
   return h;
 }
