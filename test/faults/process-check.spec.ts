@@ -46,9 +46,9 @@ describe('process check', () => {
     expect(killed.exits).toEqual([expect.objectContaining({ signal: 'SIGKILL', expected: true })]);
     expect(killed.unexpectedExits()).toEqual([]);
 
-    const stubborn = node('stubborn', `process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)`);
+    const stubborn = node('stubborn', `process.on('SIGTERM', () => {}); console.log('rea' + 'dy'); setInterval(() => {}, 1000)`);
     stubborn.spawn();
-    for (let i = 0; i < 100 && !fs.readFileSync(stubborn.logFile, 'utf8').includes('ready'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !fs.readFileSync(stubborn.logFile, 'utf8').split('\n').includes('ready'); i++) await new Promise((r) => setTimeout(r, 50));
     const res = await stubborn.terminate(300);
     expect(res).toMatchObject({ forced: true, signal: 'SIGKILL' });
     expect(stubborn.unexpectedExits()).toEqual([]);
