@@ -134,7 +134,7 @@ describe('fault suite (issue 14)', () => {
     'S2 SIGTERM rolling restart of two job-runners under load: no failed request, clean hand-back, exit 0',
     () =>
       scenario('S2', 'SIGTERM rolling restart of job-runners', { tolerate: 'none' }, async (s) => {
-        const grace = 8000;
+        const grace = 6000;
         const { a, b } = await startTrio(s, { SHUTDOWN_GRACE_MS: String(grace) });
         await probeTarget(s);
         // Two long jobs are still running when a grace period ends: they must be handed back, not lost.
@@ -276,12 +276,12 @@ describe('fault suite (issue 14)', () => {
     'S7 slow readers are cut at the buffer bound and resume exactly; fast readers are not affected',
     () =>
       scenario('S7', 'slow readers', { tolerate: 'none' }, async (s) => {
-        // Default bound (SSE_MAX_BUFFER_BYTES 4 MiB): ~12 MB of 4 KB tokens in ~4 s, while a slow reader does not read for 6 s
+        // Default bound (SSE_MAX_BUFFER_BYTES 4 MiB): ~10 MB of 4 KB tokens in ~3 s, while a slow reader does not read for 6 s
         // (the kernel's socket buffers take up to ~4 MB of that on loopback).
         await Promise.all([s.apps.start('gateway', ports.gateway), s.apps.start('job-runner', ports.runnerA, { LOG_LEVEL: 'info' })]);
         await probeTarget(s);
         const id = s.nextJobId();
-        const rec = await s.api.submit(id, `question ${id} [[tokens=3000 delay=1 size=4000]]`);
+        const rec = await s.api.submit(id, `question ${id} [[tokens=2500 delay=1 size=4000]]`);
         const j = { id, ok: answered2xx(rec), rec };
         if (!j.ok) throw new Error(`submit answered ${j.rec.answer}`);
         const fast = [0, 1, 2].map(() => s.watch(j.id));
