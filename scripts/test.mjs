@@ -17,7 +17,8 @@
 // Each run resets the test database's service schemas and the test Redis db before migrating.
 //
 // `npm test -- --selectProjects unit` skips the preparation (unit tests need no servers), as does
-// TEST_SKIP_PREPARE=1.
+// TEST_SKIP_PREPARE=1. `--selectProjects faults` (npm run test:faults) only builds: the fault suite
+// starts and kills servers of its own (test/support/fault-infra.ts), never the shared ones.
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -42,6 +43,8 @@ function selectedProjects(argv) {
 const projects = selectedProjects(args);
 const unitOnly = projects.length > 0 && projects.every((p) => p === 'unit');
 const prepare = !unitOnly && process.env.TEST_SKIP_PREPARE !== '1';
+// The fault suite (`npm run test:faults`) starts servers of its own: it needs the apps built, not the shared servers.
+const faultsOnly = projects.includes('faults') && projects.every((p) => p === 'unit' || p === 'faults');
 
 const urls = testUrls(process.env);
 const env = {
@@ -58,7 +61,11 @@ async function cleanup() {
 }
 
 try {
-  if (prepare) {
+  if (prepare && faultsOnly) {
+    const t0 = Date.now();
+    await build({ apps: ['gateway', 'job-runner'] });
+    console.log(`[test] prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s (fault suite: its own servers, no shared ones)`);
+  } else if (prepare) {
     const t0 = Date.now();
     // Postgres and Redis are the stack's (DATABASE_URL / REDIS_URL); NATS is the test one.
     const infra = await ensureInfra({ env: process.env, only: ['postgres', 'redis', 'nats-test'], databases: [urls.TEST_DATABASE_URL] });

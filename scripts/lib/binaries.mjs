@@ -61,6 +61,17 @@ export function userIds(user) {
 }
 
 /** The binary (or, for postgres, bin directory) of each server kind; null where missing. */
+/**
+ * The server programs this machine has: `postgres` is a directory holding postgres/initdb/pg_ctl
+ * (null when missing, or when we are root and there is no `postgres` user to run it as), `nats` and
+ * `redis` are paths to nats-server and redis-server (or null). Nothing is installed here.
+ * Used by the fault suite, which starts servers of its own that it may kill.
+ * @returns {{postgres: string | null, nats: string | null, redis: string | null}}
+ */
+export function serverBinaries() {
+  return findBinaries();
+}
+
 export function findBinaries() {
   const pgBin = findPostgresBin();
   return {

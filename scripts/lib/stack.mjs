@@ -28,6 +28,7 @@
 export { APP_NAMES, APPS, INFRA_DEFAULTS, INFRA_NAMES, LOGS_DIR, PIDS_DIR, ROOT, SERVER_NAMES, STACK_DIR } from './config.mjs';
 export { appEntry, appPort, selectedApps, stackEnv } from './config.mjs';
 export { setLogger } from './log.mjs';
+export { serverBinaries } from './binaries.mjs';
 export { isAlive, pidFile, readPid, stopPid } from './pids.mjs';
 export { tail } from './processes.mjs';
 export { portOpen, waitHttp, waitPort } from './ports.mjs';

@@ -11,7 +11,8 @@ export interface LlmCall {
 /**
  * A local server that speaks the OpenAI chat-completions streaming protocol (SSE `data:` chunks and
  * `[DONE]`). A `[[tokens=N delay=MS]]` directive anywhere in the last user message sets how many
- * tokens it streams and how slowly — tests use it to keep a job running.
+ * tokens it streams and how slowly — tests use it to keep a job running. `size=BYTES` in the same
+ * directive pads each token to about that many characters (the fault suite's slow-reader scenario).
  */
 export class MockLlm {
   readonly calls: LlmCall[] = [];
@@ -41,6 +42,8 @@ export class MockLlm {
     const text = parsed.messages.map((m) => m.content).join('\n');
     const tokens = Number(/tokens=(\d+)/.exec(text)?.[1] ?? 8);
     const delay = Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);
+    const size = Number(/size=(\d+)/.exec(text)?.[1] ?? 0);
+    const pad = size > 8 ? 'x'.repeat(size - 8) : '';
     res.on('close', () => {
       if (!call.finished) call.aborted = true;
     });
@@ -49,7 +52,7 @@ export class MockLlm {
       `data: ${JSON.stringify({ id: 'cmpl-1', object: 'chat.completion.chunk', created: 0, model: parsed.model, choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
     for (let i = 0; i < tokens; i++) {
       if (call.aborted || res.destroyed) return;
-      res.write(chunk(`tok${i} `));
+      res.write(chunk(`tok${i}${pad} `));
       if (delay) await new Promise((r) => setTimeout(r, delay));
     }
     call.finished = true;
