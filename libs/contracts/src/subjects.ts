@@ -23,6 +23,27 @@ export type RpcSubject = keyof RpcMap;
 export type RpcRequest<S extends RpcSubject> = RpcMap[S]['request'];
 export type RpcReply<S extends RpcSubject> = RpcMap[S]['reply'];
 
+/** Requests that change nothing: safe to send again when a replica died holding the first attempt (see `Bus.request`). */
+export const READ_ONLY_SUBJECTS: ReadonlySet<RpcSubject> = new Set<RpcSubject>([
+  Subjects.jobs.agents,
+  Subjects.jobs.get,
+  Subjects.jobs.state,
+  Subjects.jobs.report,
+  Subjects.jobs.events,
+  Subjects.coordinator.agents.discover,
+  Subjects.coordinator.agents.get,
+  Subjects.coordinator.tasks.status,
+  Subjects.coordinator.tasks.queues,
+  Subjects.coordinator.tasks.queueStats,
+  Subjects.coordinator.tasks.get,
+  Subjects.knowledge.search,
+  Subjects.knowledge.collections.list,
+  Subjects.knowledge.collections.get,
+  Subjects.knowledge.documents.get,
+  Subjects.knowledge.documents.list,
+  ...Object.values(Subjects.platform.ping),
+]);
+
 /** Published subjects (fire and forget, `<subject>.<id>`): their payload types. `Bus.publish`/`subscribe` are typed by it. A domain with events adds its map here (`JobsEvents & …`). */
 export type EventMap = JobsEvents;
 export type EventSubject = keyof EventMap;

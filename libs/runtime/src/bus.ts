@@ -5,8 +5,10 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import {
   AddressedChecks,
+  ErrorCode,
   EventChecks,
   Headers,
+  READ_ONLY_SUBJECTS,
   subjectFor,
   type AddressedMap,
   type AddressedSubject,
@@ -44,12 +46,32 @@ const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(val
 export class Bus implements OnApplicationShutdown {
   private readonly logger = new Logger(Bus.name);
   private readonly buckets = new Map<string, Promise<ObjectStore>>();
+  private nc?: NatsConnection;
   constructor(
     @Inject(NATS_CLIENT) private readonly client: ClientProxy,
     @Inject(BUS_OPTIONS) private readonly options: BusOptions,
   ) {}
 
+  /**
+   * A read (`READ_ONLY_SUBJECTS`) gets two attempts within `timeoutMs`: when the replica that took the
+   * first one dies (kill -9, a rolling restart), the second goes to another replica of the queue group
+   * instead of the caller waiting out the whole timeout for a 504. A command gets one attempt: whether
+   * it was carried out is unknown after a timeout, and a retry is the caller's (Idempotency-Key).
+   */
   async request<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs = this.options.requestTimeoutMs): Promise<RpcReply<S>> {
+    if (!READ_ONLY_SUBJECTS.has(subject)) return this.attempt(subject, data, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    try {
+      return await this.attempt(subject, data, Math.ceil(timeoutMs / 2));
+    } catch (err) {
+      const retryable = err instanceof RemoteError && (err.code === ErrorCode.TIMEOUT || err.code === ErrorCode.SERVICE_UNAVAILABLE);
+      const left = deadline - Date.now();
+      if (!retryable || left < 100) throw err;
+      return this.attempt(subject, data, left);
+    }
+  }
+
+  private async attempt<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs: number): Promise<RpcReply<S>> {
     const ctx = RequestContextStore.current();
     const h = natsHeaders();
     h.set(Headers.correlationId, ctx?.correlationId ?? RequestContextStore.correlationId());
@@ -62,9 +84,16 @@ export class Bus implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * The live connection. Once connected we keep using the same nats.js connection, which buffers
+   * publishes and restores subscriptions while it reconnects; asking Nest's client again during an
+   * outage would return its cached "Connection lost" rejection and turn every publish into a failure.
+   */
   async connection(): Promise<NatsConnection> {
+    if (this.nc && !this.nc.isClosed()) return this.nc;
     await this.client.connect();
-    return this.client.unwrap<NatsConnection>();
+    this.nc = this.client.unwrap<NatsConnection>();
+    return this.nc;
   }
 
   /** A JetStream object store bucket (created on first use, opened once per process; retried after a failure). */

@@ -63,4 +63,28 @@ describe('Bus (integration)', () => {
     await expect(bus.requestAt(Subjects.coordinator.deliver, address, { task_id: 1 } as never, 300)).rejects.toThrow();
     sub.unsubscribe();
   });
+
+  it('retries a read once when its first attempt gets no reply (a replica died holding it), never a command', async () => {
+    // A stand-in replica speaking Nest's NATS envelope: it swallows the first request of each subject, answers the rest.
+    const nc = await bus.connection();
+    const seen = new Map<string, number>();
+    const sub = nc.subscribe('jobs.*', {
+      queue: `bus-test-${run}`,
+      callback: (_err, msg) => {
+        const n = (seen.get(msg.subject) ?? 0) + 1;
+        seen.set(msg.subject, n);
+        if (n === 1 || !msg.reply) return;
+        const { id } = JSON.parse(new TextDecoder().decode(msg.data)) as { id: string };
+        msg.respond(new TextEncoder().encode(JSON.stringify({ id, response: { job_id: 'j', status: 'interrupted' }, isDisposed: true })));
+      },
+    });
+    await nc.flush();
+    const started = Date.now();
+    expect(await bus.request(Subjects.jobs.get, { job_id: 'j' }, 2000)).toMatchObject({ job_id: 'j' });
+    expect(seen.get('jobs.get')).toBe(2);
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect(bus.request(Subjects.jobs.cancel, { job_id: 'j' }, 1000)).rejects.toMatchObject({ code: 'TIMEOUT', status: 504 });
+    expect(seen.get('jobs.cancel')).toBe(1);
+    sub.unsubscribe();
+  });
 });
