@@ -1,8 +1,8 @@
 import { RequestMethod, type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { AppConfigModule, BusModule, loggingModule } from '@platform/runtime';
 import { GatewayConfig } from './config';
-import { DebugConsoleController } from './console/debug-console.controller';
-import { HealthController } from './health/health.controller';
+import { DebugConsoleController } from './console/debug-console.http.controller';
+import { HealthController } from './health/health.http.controller';
 import { RequestContextMiddleware } from './http/request-context.middleware';
 import { JobsModule } from './jobs/jobs.module';
 import { GatewayAuthModule } from './auth/auth.module';

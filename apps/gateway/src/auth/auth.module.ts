@@ -20,7 +20,7 @@ import { GATEWAY_REDIS } from '../limits/redis.provider';
 import { PUBLIC_PATHS } from '../limits/routes';
 import { GatewayGuard } from './gateway.guard';
 import { StreamTickets } from './stream-tickets';
-import { StreamTicketsController } from './stream-tickets.controller';
+import { StreamTicketsController } from './stream-tickets.http.controller';
 
 /** The JWT validator when AUTH_JWT_ISSUER is set; misconfiguration stops the gateway at start-up. */
 export function jwtValidatorFrom(config: GatewayConfig): JwtValidator | null {

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, type ExecutionContext,
 import type { Request, Response } from 'express';
 import { ErrorCode } from '@platform/contracts';
 import { RemoteError } from '@platform/runtime';
-import { JobNotFound } from '../jobs/jobs.controller';
+import { JobNotFound } from '../jobs/jobs.http.controller';
 import { NulInJsonBody } from './json-body';
 
 /** Opts a controller (or one route) into seed 004's error envelope instead of `{"detail": …}`. */

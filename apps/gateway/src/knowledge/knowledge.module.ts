@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { GatewayConfig } from '../config';
-import { CollectionsController } from './collections.controller';
-import { DocumentsController, UploadLimitGuard } from './documents.controller';
+import { CollectionsController } from './collections.http.controller';
+import { DocumentsController, UploadLimitGuard } from './documents.http.controller';
 import { UploadStore } from './file-store';
 
 /** Knowledge API (/v1/collections, /v1/documents). Registered only when KNOWLEDGE_ENABLED is true. */
