@@ -1,13 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  AGENT_ID_PATTERN,
-  DiscoverAgentsDto,
-  HeartbeatDto,
-  RegisterAgentDto,
-  UpdateAgentStatusDto,
-  Subjects,
-} from '@platform/contracts';
+import { AGENT_ID_PATTERN, DiscoverAgentsDto, HeartbeatDto, RegisterAgentDto, UpdateAgentStatusDto, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 
 /** An id that cannot exist is answered 404 here, without a NATS round trip. */
