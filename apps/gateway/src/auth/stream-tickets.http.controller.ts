@@ -3,18 +3,19 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ANONYMOUS, JOB_ID_PATTERN, Subjects } from '@platform/contracts';
 import { Bus, RequestContextStore } from '@platform/runtime';
+import { JOBS_API, JobRoutes, jobStreamUrl } from '../jobs/jobs.routes';
 import { StreamTickets } from './stream-tickets';
 
 /** Browsers' way into a job stream: EventSource cannot send `Authorization`, so it sends `?ticket=`. */
 @ApiTags('jobs')
-@Controller('v1/jobs/async')
+@Controller(JOBS_API)
 export class StreamTicketsController {
   constructor(
     private readonly bus: Bus,
     private readonly tickets: StreamTickets,
   ) {}
 
-  @Post('job/:id/stream-ticket')
+  @Post(JobRoutes.streamTicket)
   @HttpCode(200)
   @ApiOperation({ summary: "A short-lived ticket for this job's stream URLs (?ticket=), for EventSource clients" })
   async create(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
@@ -28,7 +29,7 @@ export class StreamTicketsController {
       ticket,
       expires_at: expiresAt.toISOString(),
       expires_in: Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000)),
-      stream_url: `/v1/jobs/async/job/${id}/stream?ticket=${ticket}`,
+      stream_url: `${jobStreamUrl(id)}?ticket=${ticket}`,
     };
   }
 }
