@@ -1,13 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AGENT_ID_PATTERN, DiscoverAgentsDto, HeartbeatDto, RegisterAgentDto, UpdateAgentStatusDto, Subjects } from '@platform/contracts';
+import { DiscoverAgentsDto, HeartbeatDto, RegisterAgentDto, UpdateAgentStatusDto, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
-
-/** An id that cannot exist is answered 404 here, without a NATS round trip. */
-function agentId(id: string): string {
-  if (!AGENT_ID_PATTERN.test(id)) throw new NotFoundException({ detail: 'Agent not found' });
-  return id;
-}
+import { agentId } from '../http/not-found';
 
 /** Seed 001's agent registry API. Thin: validation here, the registry in agent-coordinator. */
 @ApiTags('agents')

@@ -1,15 +1,8 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SubmitTaskDto, TaskResultDto, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** An id that cannot exist is answered 404 here, without a NATS round trip. */
-function taskId(id: string): string {
-  if (!UUID.test(id)) throw new NotFoundException({ detail: 'Task not found' });
-  return id.toLowerCase();
-}
+import { taskId } from '../http/not-found';
 
 /** Seed 001's task API plus `GET /tasks/{task_id}` and the agents' result callback. */
 @ApiTags('tasks')

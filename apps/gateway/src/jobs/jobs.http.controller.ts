@@ -1,21 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UnprocessableEntityException } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { JOB_ID_PATTERN, SubmitJobDto, Subjects } from '@platform/contracts';
+import { SubmitJobDto, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
+import { jobId } from '../http/not-found';
 import { StreamRoute } from '../http/stream-route';
 import { JobStream } from './job-stream';
 import { JOBS_API, JobRoutes } from './jobs.routes';
 import { parseEventId } from './sse';
-
-function jobId(id: string): string {
-  // Anything else cannot exist; answering 404 here saves a round trip and keeps odd ids off NATS subjects.
-  if (!JOB_ID_PATTERN.test(id)) throw new JobNotFound(id);
-  return id;
-}
-
-/** A job id that cannot exist; answered 404 like any unknown job. */
-class JobNotFound extends Error {}
 
 /** Seed 000's Async Job API. Thin: validation here, the job engine in job-runner. */
 @ApiTags('jobs')
@@ -93,5 +85,3 @@ export class JobsController {
     return this.stream.serve(jobId(id), after, req, res);
   }
 }
-
-export { JobNotFound };

@@ -11,7 +11,6 @@ import {
   Get,
   HttpCode,
   Injectable,
-  NotFoundException,
   Param,
   PayloadTooLargeException,
   Post,
@@ -30,16 +29,11 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, ListDocumentsQuery, UploadDocumentsForm, type StoredFileRef, Subjects } from '@platform/contracts';
 import { Bus, RemoteError } from '@platform/runtime';
 import { GatewayConfig } from '../config';
+import { documentId } from '../http/not-found';
 import { UploadStore } from './file-store';
 import { CONTENT_TYPE_OF, detectFormat, sanitizeFilename, sha256, UnsupportedUpload, type UploadedPart } from './upload';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FILE_FIELDS = new Set(['files', 'file']);
-
-function documentId(id: string): string {
-  if (!UUID.test(id)) throw new NotFoundException({ detail: `Document '${id.slice(0, 100)}' not found` });
-  return id.toLowerCase();
-}
 
 /** Before multer reads a byte: the request must be multipart and its declared size within the limit. */
 @Injectable()
