@@ -1,9 +1,10 @@
-import { RequestMethod, type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { AppConfigModule, BusModule, loggingModule } from '@platform/runtime';
 import { GatewayConfig } from './config';
-import { DebugConsoleController } from './console/debug-console.controller';
-import { HealthController } from './health/health.controller';
+import { DebugConsoleController } from './console/debug-console.http.controller';
+import { HealthController } from './health/health.http.controller';
 import { RequestContextMiddleware } from './http/request-context.middleware';
+import { streamRoutesIn } from './http/stream-route';
 import { JobsModule } from './jobs/jobs.module';
 import { GatewayAuthModule } from './auth/auth.module';
 import { LimitsModule } from './limits/limits.module';
@@ -14,22 +15,19 @@ import { CoordinatorModule } from './coordinator/coordinator.module';
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(config: GatewayConfig): DynamicModule {
+    const features = [GatewayAuthModule, JobsModule, ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []), CoordinatorModule];
+    const controllers = [HealthController, DebugConsoleController];
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(GatewayConfig, config),
-        loggingModule('gateway', config.LOG_LEVEL, [
-          { method: RequestMethod.GET, path: 'v1/jobs/async/job/:id/stream' },
-          { method: RequestMethod.GET, path: 'v1/jobs/async/job/:id/stream/:last_event_id' },
-        ]),
+        // Streams (every @StreamRoute() handler) get no per-request logger.
+        loggingModule('gateway', config.LOG_LEVEL, streamRoutesIn(features, controllers)),
         BusModule.forRoot({ url: config.NATS_URL, name: 'gateway', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         LimitsModule,
-        GatewayAuthModule,
-        JobsModule,
-        ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
-        CoordinatorModule,
+        ...features,
       ],
-      controllers: [HealthController, DebugConsoleController],
+      controllers,
     };
   }
 

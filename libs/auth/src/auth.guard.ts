@@ -22,11 +22,12 @@ import { ValidatorRegistry } from './validator-registry';
 
 /**
  * A credential that is not an `Authorization` header: the gateway's stream tickets (`?ticket=`). Returns
- * the principal, or `null` when the ticket is not valid for this request.
+ * the principal, or `null` when the ticket is not valid for this request (judged by the handler it was
+ * routed to: `context`).
  */
 export interface TicketAuthenticator {
   readonly queryParam: string;
-  authenticate(ticket: string, req: Request): Promise<Principal | null>;
+  authenticate(ticket: string, req: Request, context: ExecutionContext): Promise<Principal | null>;
 }
 export const TICKET_AUTHENTICATOR = Symbol('TICKET_AUTHENTICATOR');
 
@@ -70,14 +71,14 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) || isPublicPath(req.path, this.options.publicPaths)) {
       return true;
     }
-    const principal = withClarifierPolicy(await this.authenticate(req, res), isHeadless(req.headers['x-aiq-mode']));
+    const principal = withClarifierPolicy(await this.authenticate(req, res, context), isHeadless(req.headers['x-aiq-mode']));
     req.principal = principal;
     const ctx = RequestContextStore.current();
     if (ctx) ctx.principal = principal;
     return true;
   }
 
-  private async authenticate(req: AuthenticatedRequest, res: Response): Promise<Principal> {
+  private async authenticate(req: AuthenticatedRequest, res: Response, context: ExecutionContext): Promise<Principal> {
     const query = (req.query ?? {}) as Record<string, unknown>;
     const leaked = FORBIDDEN_QUERY_CREDENTIALS.filter((k) => k in query);
     if (leaked.length) {
@@ -94,7 +95,7 @@ export class AuthGuard implements CanActivate {
     const ticket = query[ticketParam];
     if (ticket !== undefined) {
       if (!this.tickets || typeof ticket !== 'string' || ticket.length > MAX_TOKEN_LENGTH) throw this.unauthorized(res, 'Invalid stream ticket');
-      const p = await this.tickets.authenticate(ticket, req);
+      const p = await this.tickets.authenticate(ticket, req, context);
       if (!p) throw this.unauthorized(res, 'Invalid or expired stream ticket for this URL');
       // A ticket never lends a different identity to a caller who also sent their own credentials.
       if (fromHeader && (fromHeader.type !== p.type || fromHeader.sub !== p.sub)) throw this.unauthorized(res, 'Stream ticket belongs to another caller');

@@ -17,10 +17,9 @@ import {
 } from '@platform/auth';
 import { GatewayConfig } from '../config';
 import { GATEWAY_REDIS } from '../limits/redis.provider';
-import { PUBLIC_PATHS } from '../limits/routes';
 import { GatewayGuard } from './gateway.guard';
 import { StreamTickets } from './stream-tickets';
-import { StreamTicketsController } from './stream-tickets.controller';
+import { StreamTicketsController } from './stream-tickets.http.controller';
 
 /** The JWT validator when AUTH_JWT_ISSUER is set; misconfiguration stops the gateway at start-up. */
 export function jwtValidatorFrom(config: GatewayConfig): JwtValidator | null {
@@ -65,7 +64,9 @@ class AuthSummary implements OnApplicationBootstrap {
     {
       provide: AUTH_OPTIONS,
       inject: [GatewayConfig],
-      useFactory: (config: GatewayConfig): AuthOptions => ({ requireAuth: config.REQUIRE_AUTH, publicPaths: PUBLIC_PATHS }),
+      // Public routes say so with @Public() (health probes, the debug console page); Swagger's /docs and
+      // /openapi.json are not Nest routes, so no guard sees them. No path list to keep in step with routes.
+      useFactory: (config: GatewayConfig): AuthOptions => ({ requireAuth: config.REQUIRE_AUTH, publicPaths: [] }),
     },
     provideValidator({ inject: [GatewayConfig], useFactory: jwtValidatorFrom }),
     provideValidator({

@@ -1,25 +1,56 @@
 import { describe, expect, it } from '@jest/globals';
+import { Controller, Get, Post, type Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { Request } from 'express';
+import { StreamRoute } from '../http/stream-route';
+import { JobsController } from '../jobs/jobs.http.controller';
 import { StreamTickets } from './stream-tickets';
 import type { GatewayConfig } from '../config';
 
 const config = { STREAM_TICKET_TTL_SECONDS: 60, STREAM_TICKET_SECRET: 's'.repeat(32), REDIS_KEY_PREFIX: 't:' } as GatewayConfig;
-const tickets = new StreamTickets(config, {} as never);
+const tickets = new StreamTickets(config, {} as never, new Reflector());
 const alice = { type: 'jwt', sub: 'alice' };
-const req = (path: string, method = 'GET') => ({ path, method }) as Request;
+
+/** A later API dialect's streams: tickets open them by the decorator alone. */
+@Controller('api/v1/requests')
+class DialectController {
+  @Get(':requestId/stream')
+  @StreamRoute({ ticketParam: 'requestId' })
+  stream() {}
+
+  @Post('service_run_stream')
+  @StreamRoute({ ticketParam: false })
+  runStream() {}
+}
+
+/** A request routed to one of a controller's handlers, as AuthGuard sees it. */
+const routed = (controller: Type, handler: string, params: Record<string, string>, method = 'GET') => {
+  const req = { method, params } as unknown as Request;
+  return [req, new ExecutionContextHost([req, {}], controller, (controller.prototype as Record<string, () => unknown>)[handler])] as const;
+};
+const to = (handler: keyof JobsController, params: Record<string, string>, method = 'GET') => routed(JobsController, handler, params, method);
 
 describe('StreamTickets', () => {
   it('opens the stream URLs of its job, as its caller', async () => {
     const { ticket } = await tickets.issue('job1', alice);
-    expect(await tickets.authenticate(ticket, req('/v1/jobs/async/job/job1/stream'))).toEqual(alice);
-    expect(await tickets.authenticate(ticket, req('/v1/jobs/async/job/job1/stream/7'))).toEqual(alice);
+    expect(await tickets.authenticate(ticket, ...to('streamFromStart', { id: 'job1' }))).toEqual(alice);
+    expect(await tickets.authenticate(ticket, ...to('streamFrom', { id: 'job1', last_event_id: '7' }))).toEqual(alice);
   });
 
   it('opens nothing else', async () => {
     const { ticket } = await tickets.issue('job1', alice);
-    expect(await tickets.authenticate(ticket, req('/v1/jobs/async/job/job2/stream'))).toBeNull();
-    expect(await tickets.authenticate(ticket, req('/v1/jobs/async/job/job1'))).toBeNull();
-    expect(await tickets.authenticate(ticket, req('/v1/jobs/async/job/job1/stream', 'POST'))).toBeNull();
+    expect(await tickets.authenticate(ticket, ...to('streamFromStart', { id: 'job2' }))).toBeNull();
+    expect(await tickets.authenticate(ticket, ...to('get', { id: 'job1' }))).toBeNull();
+    expect(await tickets.authenticate(ticket, ...to('streamFromStart', { id: 'job1' }, 'POST'))).toBeNull();
+  });
+
+  it('opens any @StreamRoute() handler by the job in its ticket parameter, and not one that takes no tickets', async () => {
+    const { ticket } = await tickets.issue('job1', alice);
+    expect(await tickets.authenticate(ticket, ...routed(DialectController, 'stream', { requestId: 'job1' }))).toEqual(alice);
+    expect(await tickets.authenticate(ticket, ...routed(DialectController, 'stream', { requestId: 'job2' }))).toBeNull();
+    expect(await tickets.authenticate(ticket, ...routed(DialectController, 'runStream', { id: 'job1' }, 'POST'))).toBeNull();
+    expect(await tickets.authenticate(ticket, ...routed(DialectController, 'runStream', { id: 'job1' }))).toBeNull();
   });
 
   it('refuses expired, tampered and foreign tickets', async () => {
@@ -29,7 +60,7 @@ describe('StreamTickets', () => {
     const [body, sig] = fresh.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), s: 'bob' })).toString('base64url');
     expect(await tickets.verify(`${forged}.${sig}`)).toBeNull();
-    const other = new StreamTickets({ ...config, STREAM_TICKET_SECRET: 'x'.repeat(32) } as GatewayConfig, {} as never);
+    const other = new StreamTickets({ ...config, STREAM_TICKET_SECRET: 'x'.repeat(32) } as GatewayConfig, {} as never, new Reflector());
     expect(await other.verify(fresh)).toBeNull();
     expect(await tickets.verify('garbage')).toBeNull();
   });

@@ -1,12 +1,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import type { Principal } from '@platform/contracts';
 import type { TicketAuthenticator } from '@platform/auth';
 import { GatewayConfig } from '../config';
 import { GATEWAY_REDIS } from '../limits/redis.provider';
-import { JOB_STREAM_PATH } from '../limits/routes';
+import { streamRouteOf } from '../http/stream-route';
 
 interface TicketPayload {
   v: 1;
@@ -29,7 +30,8 @@ export interface IssuedTicket {
  * Short-lived stream tickets for EventSource, which cannot send headers: `base64url(payload).base64url(HMAC-SHA256)`,
  * bound to one job, one caller and an expiry. Stateless to verify, so any replica accepts a ticket any
  * other issued. The key is STREAM_TICKET_SECRET, or — when unset — a random key created once in Redis
- * (SET NX) and shared by every replica.
+ * (SET NX) and shared by every replica. A ticket opens only GETs of `@StreamRoute()` handlers, for the
+ * job in the route's ticket parameter.
  */
 @Injectable()
 export class StreamTickets implements TicketAuthenticator {
@@ -39,6 +41,7 @@ export class StreamTickets implements TicketAuthenticator {
   constructor(
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
     @Inject(GATEWAY_REDIS) private readonly redis: Redis,
+    private readonly reflector: Reflector,
   ) {}
 
   async issue(jobId: string, principal: Principal, now = Date.now()): Promise<IssuedTicket> {
@@ -49,19 +52,19 @@ export class StreamTickets implements TicketAuthenticator {
   }
 
   /** The ticket's caller, if the ticket is genuine, unexpired and issued for the job this request streams. */
-  async authenticate(ticket: string, req: Request): Promise<Principal | null> {
-    const route = req.method === 'GET' ? JOB_STREAM_PATH.exec(req.path) : null;
-    if (!route) return null; // tickets open stream URLs only
+  async authenticate(ticket: string, req: Request, context: ExecutionContext): Promise<Principal | null> {
+    const jobId = this.streamedJob(req, context);
+    if (jobId === undefined) return null; // tickets open streams only
     const payload = await this.verify(ticket);
-    if (!payload) return null;
-    let jobId: string;
-    try {
-      jobId = decodeURIComponent(route[1]);
-    } catch {
-      return null;
-    }
-    if (payload.j !== jobId) return null;
+    if (!payload || payload.j !== jobId) return null;
     return { type: payload.t, sub: payload.s };
+  }
+
+  /** The job a GET of a ticket-opened stream route streams (Express has decoded the path parameter). */
+  private streamedJob(req: Request, context: ExecutionContext): string | undefined {
+    const param = req.method === 'GET' ? streamRouteOf(this.reflector, context)?.ticketParam : undefined;
+    const jobId: unknown = param ? req.params?.[param] : undefined;
+    return typeof jobId === 'string' ? jobId : undefined;
   }
 
   async verify(ticket: string, now = Date.now()): Promise<TicketPayload | null> {

@@ -1,3 +1,5 @@
+import { JOBS_API } from '../jobs/jobs.routes';
+
 /** The debug console page (seed 000): plain HTML and browser JS, served by DebugConsoleController. */
 export const DEBUG_CONSOLE_HTML = `<!doctype html>
 <html lang="en">
@@ -37,7 +39,7 @@ export const DEBUG_CONSOLE_HTML = `<!doctype html>
 <script>
 // Plain browser code: fetch for REST, EventSource for SSE. EventSource cannot send headers, so with
 // auth on it streams through a short-lived stream ticket (POST …/stream-ticket) instead of the token.
-const base = '/v1/jobs/async';
+const base = '/${JOBS_API}';
 const $ = (id) => document.getElementById(id);
 let source, current, lines = [];
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AgentsController, TasksController } from './coordinator.controller';
+import { AgentsController } from './agents.http.controller';
+import { TasksController } from './tasks.http.controller';
 
 /** The agent-coordinator's HTTP surface (seed 001): /agents/… and /tasks/…; `GET /health` lives in health/. */
 @Module({ controllers: [AgentsController, TasksController] })

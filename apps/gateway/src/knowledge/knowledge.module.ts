@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { GatewayConfig } from '../config';
-import { CollectionsController } from './collections.controller';
-import { DocumentsController, UploadLimitGuard } from './documents.controller';
+import { CollectionsController } from './collections.http.controller';
+import { DocumentUploadService } from './document-upload.service';
+import { DocumentsController } from './documents.http.controller';
 import { UploadStore } from './file-store';
+import { UploadLimitGuard } from './upload-limits';
 
 /** Knowledge API (/v1/collections, /v1/documents). Registered only when KNOWLEDGE_ENABLED is true. */
 @Module({
@@ -25,6 +27,6 @@ import { UploadStore } from './file-store';
     }),
   ],
   controllers: [CollectionsController, DocumentsController],
-  providers: [UploadStore, UploadLimitGuard],
+  providers: [UploadStore, DocumentUploadService, UploadLimitGuard],
 })
 export class KnowledgeModule {}

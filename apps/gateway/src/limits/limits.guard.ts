@@ -2,9 +2,9 @@ import { type CanActivate, type ExecutionContext, HttpException, HttpStatus, Inj
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ANONYMOUS, ownerOf, type Principal } from '@platform/contracts';
-import { isPublicPath, IS_PUBLIC } from '@platform/auth';
+import { IS_PUBLIC } from '@platform/auth';
+import { streamRouteOf } from '../http/stream-route';
 import { RateLimiter, type RateDecision } from './rate-limiter';
-import { IS_STREAM, isJobStreamRequest, PUBLIC_PATHS } from './routes';
 import { StreamSlots } from './stream-slots';
 
 /** Rate-limit key: the principal's owner key; anonymous callers by client address (`trust proxy` decides which). */
@@ -21,8 +21,8 @@ export class TooManyRequests extends HttpException {
 
 /**
  * Runs after authentication: the per-caller rate limits (headers on every limited response, 429 with
- * Retry-After beyond them) and, on stream routes, one of the caller's concurrent-stream slots, held
- * until the response closes.
+ * Retry-After beyond them) and, on `@StreamRoute()` handlers, one of the caller's concurrent-stream
+ * slots, held until the response closes.
  */
 @Injectable()
 export class LimitsGuard implements CanActivate {
@@ -38,11 +38,11 @@ export class LimitsGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const res = context.switchToHttp().getResponse<Response>();
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) || isPublicPath(req.path, PUBLIC_PATHS)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const key = callerKey(req.principal, req);
     await this.rateLimit(key, res);
-    const isStream = this.reflector.getAllAndOverride<boolean>(IS_STREAM, [context.getHandler(), context.getClass()]) || isJobStreamRequest(req);
-    if (isStream && this.slots.max > 0) {
+    // A HEAD of a stream gets its headers and no body: it holds no slot.
+    if (streamRouteOf(this.reflector, context) && req.method !== 'HEAD' && this.slots.max > 0) {
       const slot = await this.slots.acquire(key);
       if (!slot) {
         res.setHeader('Retry-After', '5');

@@ -1,36 +1,30 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UnprocessableEntityException } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { JOB_ID_PATTERN, SubmitJobDto, Subjects } from '@platform/contracts';
+import { SubmitJobDto, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
+import { jobId } from '../http/not-found';
+import { StreamRoute } from '../http/stream-route';
 import { JobStream } from './job-stream';
+import { JOBS_API, JobRoutes } from './jobs.routes';
 import { parseEventId } from './sse';
-
-function jobId(id: string): string {
-  // Anything else cannot exist; answering 404 here saves a round trip and keeps odd ids off NATS subjects.
-  if (!JOB_ID_PATTERN.test(id)) throw new JobNotFound(id);
-  return id;
-}
-
-/** A job id that cannot exist; answered 404 like any unknown job. */
-class JobNotFound extends Error {}
 
 /** Seed 000's Async Job API. Thin: validation here, the job engine in job-runner. */
 @ApiTags('jobs')
-@Controller('v1/jobs/async')
+@Controller(JOBS_API)
 export class JobsController {
   constructor(
     private readonly bus: Bus,
     private readonly stream: JobStream,
   ) {}
 
-  @Get('agents')
+  @Get(JobRoutes.agents)
   @ApiOperation({ summary: 'List available agent types' })
   agents() {
     return this.bus.request(Subjects.jobs.agents, {});
   }
 
-  @Post('submit')
+  @Post(JobRoutes.submit)
   @HttpCode(200)
   @ApiOperation({ summary: 'Submit a new job' })
   @ApiBody({ type: SubmitJobDto })
@@ -42,32 +36,33 @@ export class JobsController {
     return this.bus.request(Subjects.jobs.submit, { ...body, idempotency_key: idempotencyKey });
   }
 
-  @Get('job/:id')
+  @Get(JobRoutes.job)
   @ApiOperation({ summary: 'Get job status' })
   get(@Param('id') id: string) {
     return this.bus.request(Subjects.jobs.get, { job_id: jobId(id) });
   }
 
-  @Post('job/:id/cancel')
+  @Post(JobRoutes.cancel)
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a queued or running job (409 if it already finished)' })
   cancel(@Param('id') id: string) {
     return this.bus.request(Subjects.jobs.cancel, { job_id: jobId(id) });
   }
 
-  @Get('job/:id/state')
+  @Get(JobRoutes.state)
   @ApiOperation({ summary: 'Current UI state folded from the event log' })
   state(@Param('id') id: string) {
     return this.bus.request(Subjects.jobs.state, { job_id: jobId(id) });
   }
 
-  @Get('job/:id/report')
+  @Get(JobRoutes.report)
   @ApiOperation({ summary: 'Final report' })
   report(@Param('id') id: string) {
     return this.bus.request(Subjects.jobs.report, { job_id: jobId(id) });
   }
 
-  @Get('job/:id/stream')
+  @Get(JobRoutes.stream)
+  @StreamRoute()
   @ApiOperation({ summary: 'SSE stream from the beginning (or from Last-Event-ID)' })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false })
@@ -75,7 +70,8 @@ export class JobsController {
     return this.serve(id, undefined, lastEventId, req, res);
   }
 
-  @Get('job/:id/stream/:last_event_id')
+  @Get(JobRoutes.streamAfter)
+  @StreamRoute()
   @ApiOperation({ summary: 'SSE stream of the events after last_event_id' })
   @ApiProduces('text/event-stream')
   @ApiParam({ name: 'last_event_id', type: Number })
@@ -89,5 +85,3 @@ export class JobsController {
     return this.stream.serve(jobId(id), after, req, res);
   }
 }
-
-export { JobNotFound };

@@ -1,14 +1,16 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { Public } from '@platform/auth';
 import { SERVICE_NAMES, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 import { version } from '../../../../package.json';
 
 type State = 'up' | 'down';
 
-/** `/health` is liveness (seed 001's shape); `/health/ready` checks NATS and pings the other three services. */
+/** `/health` is liveness (seed 001's shape); `/health/ready` checks NATS and pings the other three services. Probes send no credentials and are not rate-limited. */
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly bus: Bus) {}

@@ -1,13 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { COLLECTION_NAME_PATTERN, CreateCollectionRequest, SearchBody, Subjects } from '@platform/contracts';
+import { CreateCollectionRequest, SearchBody, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
-
-/** A name that cannot exist answers 404 here, like an unknown collection. */
-export function collectionName(name: string): string {
-  if (!COLLECTION_NAME_PATTERN.test(name)) throw new NotFoundException({ detail: `Collection '${name.slice(0, 100)}' not found` });
-  return name;
-}
+import { collectionName } from '../http/not-found';
 
 /** Knowledge API: collections and search. Thin: validation here, the knowledge base in knowledge-ingestor. */
 @ApiTags('knowledge')

@@ -1,9 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '@platform/auth';
 import { DEBUG_CONSOLE_HTML } from './debug-console.page';
 
-/** Seed 000's debug console: submit a job, watch its SSE stream and UI state in a browser. */
+/** Seed 000's debug console: submit a job, watch its SSE stream and UI state in a browser. The page is public; its API calls are not. */
 @ApiExcludeController()
+@Public()
 @Controller('debug')
 export class DebugConsoleController {
   @Get()

@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { Controller, Get, Post, type Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
+import { Public } from '@platform/auth';
+import { StreamRoute } from '../http/stream-route';
+import { JobsController } from '../jobs/jobs.http.controller';
+import { LimitsGuard } from './limits.guard';
+import type { RateLimiter } from './rate-limiter';
+import type { StreamSlots } from './stream-slots';
+
+/** A later API dialect: its stream opts into the stream limits with the decorator alone, whatever its path. */
+@Controller('api/v1/requests')
+class DialectController {
+  @Get(':requestId/stream')
+  @StreamRoute({ ticketParam: 'requestId' })
+  stream() {}
+
+  @Post('service_run_stream')
+  @StreamRoute({ ticketParam: false })
+  runStream() {}
+
+  @Get(':requestId')
+  get() {}
+}
+
+@Public()
+@Controller('open')
+class PublicStreams {
+  @Get()
+  @StreamRoute()
+  stream() {}
+}
+
+/** Runs LimitsGuard for a request routed to `controller.handler`; returns how many stream slots it took. */
+async function slotsTaken(controller: Type, handler: string, method = 'GET'): Promise<number> {
+  let taken = 0;
+  const slots = { max: 2, acquire: async () => (taken++, { release: () => undefined }) } as unknown as StreamSlots;
+  const guard = new LimitsGuard({ enabled: false } as RateLimiter, slots, new Reflector());
+  const req = { method, ip: '192.0.2.1', socket: {} };
+  const res = { once: () => res, setHeader: () => res };
+  const proto = controller.prototype as Record<string, () => unknown>;
+  expect(await guard.canActivate(new ExecutionContextHost([req, res], controller, proto[handler]))).toBe(true);
+  return taken;
+}
+
+describe('LimitsGuard stream slots', () => {
+  it('holds a slot for the job streams, found by their decorator', async () => {
+    expect(await slotsTaken(JobsController, 'streamFromStart')).toBe(1);
+    expect(await slotsTaken(JobsController, 'streamFrom')).toBe(1);
+  });
+
+  it('holds none for the routes without it', async () => {
+    for (const handler of ['get', 'state', 'report', 'agents', 'submit', 'cancel'])
+      expect([handler, await slotsTaken(JobsController, handler)]).toEqual([handler, 0]);
+  });
+
+  it('applies to any handler that carries @StreamRoute(), GET or POST, and to none beside it', async () => {
+    expect(await slotsTaken(DialectController, 'stream')).toBe(1);
+    expect(await slotsTaken(DialectController, 'runStream', 'POST')).toBe(1);
+    expect(await slotsTaken(DialectController, 'get')).toBe(0);
+  });
+
+  it('takes no slot for a HEAD (headers only) or a public route', async () => {
+    expect(await slotsTaken(JobsController, 'streamFromStart', 'HEAD')).toBe(0);
+    expect(await slotsTaken(PublicStreams, 'stream')).toBe(0);
+  });
+});
