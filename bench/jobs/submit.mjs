@@ -122,7 +122,7 @@ export async function run(ctx, results) {
     log(`submit (workers elsewhere): ${full.rps} req/s, p99 ${full.p99_ms} ms (non-2xx ${full.non2xx}, errors ${full.errors})`);
 
     // Latency at a given load (open loop), submit and no-op at the same offered rate: half the
-    // product's own maximum. Half the raw minimum (issue 3's load) only when the product reaches it:
+    // product's own maximum. Half the raw minimum (the old target's load) only when the product reaches it:
     // beyond the maximum an open-loop test measures a growing queue.
     const rate = Math.max(1, Math.floor(full.rps / 2));
     ownHalf = await openLoop({ url: submitUrl, body, rate, seconds: DURATION });

@@ -6,7 +6,7 @@ import { MockLlm } from '../support/mock-llm';
 import { FAST_FAILURE_MS, reports, runScenario, summaryTable, writeSummary, type Scenario, type ScenarioOptions } from './scenario';
 
 /**
- * The fault suite of issue 14: real processes, real servers of the suite's own (Postgres, Redis,
+ * The fault suite (docs/reliability.md): real processes, real servers of the suite's own (Postgres, Redis,
  * NATS on ports nobody else uses), real faults (kill -9, SIGTERM, stop/start), while jobs stream
  * model tokens from a local OpenAI-protocol server to browser-like EventSource clients. After every
  * scenario the history checker reads the event log from Postgres and compares it with what every
@@ -19,7 +19,7 @@ import { FAST_FAILURE_MS, reports, runScenario, summaryTable, writeSummary, type
 const log = (m: string) => process.stdout.write(`[faults] ${m}\n`);
 const SCENARIO_TIMEOUT = 150_000;
 
-describe('fault suite (issue 14)', () => {
+describe('fault suite', () => {
   const llm = new MockLlm();
   let infra: FaultInfra;
   let env: Record<string, string>;

@@ -54,7 +54,7 @@ export class GatewayConfig extends InfraConfig {
   @Max(16 * 1024 * 1024 * 1024)
   UPLOAD_MAX_REQUEST_BYTES = 200 * 1024 * 1024;
 
-  // ── Authentication, stream tickets and limits (issue 6; see docs/auth.md) ──
+  // ── Authentication, stream tickets and limits (see docs/auth.md) ──
 
   /** Every non-public route needs `Authorization: Bearer …`; the gateway refuses to start without a validator. */
   @ToBoolean()

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { version } from '../../../package.json';
 
-/** OpenAPI document at /openapi.json and Swagger UI at /docs (seed 001). */
+/** OpenAPI document at /openapi.json and Swagger UI at /docs (agent coordinator API). */
 export function mountOpenApi(app: INestApplication): void {
   const document = SwaggerModule.createDocument(
     app,

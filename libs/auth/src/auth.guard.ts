@@ -48,7 +48,7 @@ export function isPublicPath(path: string, publicPaths: readonly string[]): bool
 }
 
 /**
- * The global guard (seed 000's AuthMiddleware): resolves the caller from `Authorization: Bearer …`
+ * The global guard (the AI-Q API's AuthMiddleware): resolves the caller from `Authorization: Bearer …`
  * (validators in order, first non-null wins) or a stream ticket, applies the REQUIRE_AUTH policy and
  * the clarifier policy, and puts the principal in the request context so every NATS request made for
  * this HTTP request carries it.

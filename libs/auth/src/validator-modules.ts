@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { isTokenValidator, type TokenValidator } from './validator';
 
 /**
- * What an `AUTH_VALIDATOR_MODULES` package exports (the counterpart of seed 000's entry points): a
+ * What an `AUTH_VALIDATOR_MODULES` package exports (the counterpart of the AI-Q API's entry points): a
  * factory, as the default export or named `getValidators`, returning one validator or a list (or a
  * promise of either). It receives the process environment so it can read its own settings.
  */

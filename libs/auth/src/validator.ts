@@ -35,7 +35,7 @@ export function isTokenValidator(value: unknown): value is TokenValidator {
 }
 
 /**
- * Programmatic registration (seed 000's `register_validator`), as a NestJS multi-provider:
+ * Programmatic registration (the AI-Q API's `register_validator`), as a NestJS multi-provider:
  *
  *   providers: [provideValidator(MyValidator)]                       // a class Nest instantiates
  *   providers: [provideValidator({ useFactory: (cfg) => new V(cfg), inject: [Cfg] })]

@@ -1,5 +1,5 @@
 /**
- * Issue 6 ownership (BOLA) and mass assignment for the agent-coordinator API (/agents, /tasks) and the
+ * Ownership (BOLA) and mass assignment for the agent-coordinator API (/agents, /tasks) and the
  * knowledge API (/v1/collections, /v1/documents), through the gateway with real JWTs (local OIDC
  * issuer) and an API key made by the CLI. Real processes from dist/ (build first: `npx nest build
  * gateway|agent-coordinator|knowledge-ingestor`), on a private NATS server so no other suite's

@@ -1,5 +1,5 @@
 /**
- * Issue 6 security suite, against real processes from dist/ (build first: `npx nest build gateway`,
+ * Security suite, against real processes from dist/ (build first: `npx nest build gateway`,
  * `npx nest build job-runner`; `npm test` does it). One job-runner, a main gateway with generous
  * limits, and two more gateways with tight limits sharing Redis, all on a private NATS server.
  */

@@ -1,6 +1,6 @@
 import { JOBS_API } from '../jobs/jobs.routes';
 
-/** The debug console page (seed 000): plain HTML and browser JS, served by DebugConsoleController. */
+/** The debug console page (AI-Q API): plain HTML and browser JS, served by DebugConsoleController. */
 export const DEBUG_CONSOLE_HTML = `<!doctype html>
 <html lang="en">
 <head>

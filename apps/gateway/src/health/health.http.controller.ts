@@ -8,7 +8,7 @@ import { version } from '../../../../package.json';
 
 type State = 'up' | 'down';
 
-/** `/health` is liveness (seed 001's shape); `/health/ready` checks NATS and pings the other three services. Probes send no credentials and are not rate-limited. */
+/** `/health` is liveness (the agent coordinator API's shape); `/health/ready` checks NATS and pings the other three services. Probes send no credentials and are not rate-limited. */
 @ApiTags('health')
 @Public()
 @Controller('health')
