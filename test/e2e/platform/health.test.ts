@@ -20,7 +20,7 @@ describe('platform health (e2e)', () => {
     await suite?.stop();
   }, 30_000);
 
-  it('answers /health in the agent coordinator API's shape and /health/ready with every service up', async () => {
+  it('answers /health in the agent coordinator API shape and /health/ready with every service up', async () => {
     const health = await json<Record<string, string>>(`${suite.gatewayUrl}/health`);
     expect(health.status).toBe(200);
     expect(health.body).toEqual({ status: 'healthy', version: expect.any(String), timestamp: expect.any(String) });
