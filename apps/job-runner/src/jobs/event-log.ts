@@ -14,7 +14,7 @@ export interface Transition {
   jobId: string;
   to: JobStatus;
   from: readonly JobStatus[];
-  /** Only the run holding this attempt may make the change (fences off a zombie worker). */
+  /** Only the run holding this attempt may make the change (fences off a zombie run). */
   attempt?: number;
   /** Starting a run: bumps the attempt counter. */
   newAttempt?: boolean;
