@@ -21,6 +21,7 @@ import { version } from '../../../package.json';
 @Module({})
 export class AppModule {
   static forRoot(config: JobRunnerConfig): DynamicModule {
+    const jobs = JobsModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -39,9 +40,9 @@ export class AppModule {
             maxStalledCount: config.JOB_MAX_ATTEMPTS,
           },
         }),
-        JobsModule,
+        jobs,
         CoordinationModule,
-        ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [JobsModule]),
+        ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [jobs]),
       ],
       controllers: [pingController('job-runner')],
     };

@@ -17,13 +17,13 @@ export class JobRunnerConfig extends QueueConfig {
   @Max(1000)
   JOB_CONCURRENCY = 16;
 
-  /** Times a job is started before a lost worker turns it into `failure`. */
+  /** Times a job is started before a lost run (its replica died) turns it into `failure`. */
   @IsInt()
   @Min(1)
   @Max(20)
   JOB_MAX_ATTEMPTS = 3;
 
-  /** Bull lock: a worker that stops renewing it for this long is presumed dead. */
+  /** Bull lock: a processor that stops renewing it for this long is presumed dead. */
   @IsInt()
   @Min(1000)
   @Max(600_000)

@@ -20,6 +20,7 @@ import { version } from '../../../package.json';
 @Module({})
 export class AppModule {
   static forRoot(config: IngestorConfig): DynamicModule {
+    const knowledge = KnowledgeModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -28,11 +29,11 @@ export class AppModule {
         BusModule.forRoot({ url: config.NATS_URL, name: 'knowledge-ingestor', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
         BullModule.forRoot({ redis: config.REDIS_URL, prefix: 'platform' }),
-        KnowledgeModule,
+        knowledge,
         ServiceHealthModule.forRoot(
           { service: 'knowledge-ingestor', version },
           [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(INGEST_QUEUE))],
-          [KnowledgeModule],
+          [knowledge],
         ),
       ],
       controllers: [pingController('knowledge-ingestor')],

@@ -19,6 +19,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * capabilities = the agent types it hosts), heartbeats with its real load, takes task deliveries on its
  * own NATS subject, runs each task as a job on behalf of the task's owner, reports the job's report as
  * the task's result, and deregisters on shutdown after draining.
+ *
+ * "Worker" is the coordinator API's agent_type (worker, provider, consumer, general); in this repo the
+ * word means that agent or a Node worker thread (knowledge-ingestor's parse.worker.ts), nothing else:
+ * Bull queue consumers are processors (JobProcessor, IngestProcessor), a job-runner process is a replica.
  */
 @Injectable()
 export class WorkerAgent implements OnApplicationBootstrap, BeforeApplicationShutdown {

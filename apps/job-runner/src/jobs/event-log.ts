@@ -14,7 +14,7 @@ export interface Transition {
   jobId: string;
   to: JobStatus;
   from: readonly JobStatus[];
-  /** Only the run holding this attempt may make the change (fences off a zombie worker). */
+  /** Only the run holding this attempt may make the change (fences off a zombie run). */
   attempt?: number;
   /** Starting a run: bumps the attempt counter. */
   newAttempt?: boolean;
@@ -32,6 +32,11 @@ export interface TransitionResult {
  * the same statement that inserts the events: the row lock serialises writers of one job, so seq
  * order is commit order and a reader that has seen N never later finds a smaller unseen one. Each
  * event is published on the job's NATS subject only after its insert committed.
+ *
+ * Owns the writes to `job_events`, and to the `jobs` columns that move with the log: status, error,
+ * report, attempt, last_seq, updated_at, started_at, finished_at, expires_at. A status is a
+ * `job.status` event, so `transition` changes both in one statement. It never inserts or deletes a
+ * `jobs` row: JobStore does, and JobStore.create writes each job's first event itself (see JobStore).
  */
 @Injectable()
 export class EventLog {

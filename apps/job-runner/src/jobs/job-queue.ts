@@ -9,7 +9,7 @@ export interface QueuedJob {
   job_id: string;
 }
 
-/** The Bull queue that hands jobs to workers. The Bull job id is the job id, so adding twice is harmless. */
+/** The Bull queue that hands jobs to the replicas' JobProcessor. The Bull job id is the job id, so adding twice is harmless. */
 @Injectable()
 export class JobQueue {
   constructor(@InjectQueue(JOBS_QUEUE) readonly queue: Queue<QueuedJob>) {}
@@ -27,7 +27,7 @@ export class JobQueue {
     await this.adds.load(jobId);
   }
 
-  /** Removes a job that no worker holds yet. Returns false when it is locked by a worker (or gone). */
+  /** Removes a job that no processor holds yet. Returns false when a processor has it locked (or it is gone). */
   async removeWaiting(jobId: string): Promise<boolean> {
     const job = await this.queue.getJob(jobId);
     if (!job) return false;

@@ -17,7 +17,21 @@ export interface NewJob {
   request_hash: string;
 }
 
-/** Jobs table access. Every read a caller can trigger is scoped to its owner and hides expired jobs. */
+/**
+ * The `jobs` rows: creates them, reads them (every read a caller can trigger is scoped to its owner and
+ * hides expired jobs) and deletes expired ones (their events go by cascade).
+ *
+ * Who writes what in job-runner's two tables:
+ * - JobStore is the only class that inserts or deletes `jobs` rows, and it owns the columns fixed at
+ *   submit (id, owner, agent_type, input, options, expiry_seconds, idempotency_key, request_hash).
+ * - EventLog owns `job_events` and the `jobs` columns that move with the log (status, error, report,
+ *   attempt, last_seq and the timestamps those drive): each change to them appends its event in the
+ *   same statement, so a job's row never disagrees with its log.
+ * - One exception: `create` inserts each job's first event (seq 1, `job.status: submitted`) in the
+ *   INSERT of the job itself. Submits are group-committed, one statement for tens of jobs; handing the
+ *   events to EventLog would add a statement and a transaction per batch on the submit hot path
+ *   (measured on temp tables, batches of 20: ~1.6 vs ~1.8–2.3 ms per batch).
+ */
 @Injectable()
 export class JobStore {
   constructor(@InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>) {}

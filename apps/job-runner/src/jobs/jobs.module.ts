@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bull';
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentRegistryModule, BuiltInAgentsModule } from '@platform/agent-registry';
 import { agentServiceProviders } from '../agents/agent-services';
@@ -9,14 +9,20 @@ import { JobEntity } from './job.entity';
 import { JOBS_QUEUE, JobQueue } from './job-queue';
 import { JobStore } from './job.store';
 import { JobSweeper } from './job-sweeper';
-import { JobWorker } from './job.worker';
+import { JobProcessor } from './job.processor';
 import { JobsNatsController } from './jobs.nats.controller';
 import { JobsService } from './jobs.service';
+import { JobRunnerConfig } from '../config';
 
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity]), BullModule.registerQueue({ name: JOBS_QUEUE }), AgentRegistryModule, BuiltInAgentsModule],
   controllers: [JobsNatsController],
-  providers: [JobStore, EventLog, JobQueue, JobsService, ActiveRuns, JobWorker, JobSweeper, ...agentServiceProviders],
+  providers: [JobStore, EventLog, JobQueue, JobsService, ActiveRuns, JobSweeper, ...agentServiceProviders],
   exports: [EventLog, JobStore, JobsService, BullModule],
 })
-export class JobsModule {}
+export class JobsModule {
+  /** The jobs domain with its queue consumer, unless JOB_CONCURRENCY is 0: an API-only replica never consumes the queue. */
+  static forRoot(config: JobRunnerConfig): DynamicModule {
+    return { module: JobsModule, providers: config.JOB_CONCURRENCY > 0 ? [JobProcessor.withConcurrency(config.JOB_CONCURRENCY)] : [] };
+  }
+}

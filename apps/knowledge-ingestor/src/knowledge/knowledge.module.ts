@@ -1,9 +1,10 @@
 import { BullModule } from '@nestjs/bull';
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { IngestorConfig } from '../config';
 import { Embeddings } from './embeddings';
 import { FileStore } from './file-store';
 import { INGEST_QUEUE, IngestQueue } from './ingest-queue';
-import { IngestWorker } from './ingest.worker';
+import { IngestProcessor } from './ingest.processor';
 import { KnowledgeNatsController } from './knowledge.nats.controller';
 import { KnowledgeService } from './knowledge.service';
 import { KnowledgeStore } from './knowledge.store';
@@ -11,7 +12,12 @@ import { KnowledgeStore } from './knowledge.store';
 @Module({
   imports: [BullModule.registerQueue({ name: INGEST_QUEUE })],
   controllers: [KnowledgeNatsController],
-  providers: [KnowledgeStore, FileStore, IngestQueue, IngestWorker, KnowledgeService, Embeddings],
+  providers: [KnowledgeStore, FileStore, IngestQueue, KnowledgeService, Embeddings],
   exports: [BullModule],
 })
-export class KnowledgeModule {}
+export class KnowledgeModule {
+  /** The knowledge domain with its ingest queue consumer. */
+  static forRoot(config: IngestorConfig): DynamicModule {
+    return { module: KnowledgeModule, providers: [IngestProcessor.withConcurrency(config.INGEST_CONCURRENCY)] };
+  }
+}

@@ -19,30 +19,30 @@ export interface ParseLimits {
 export async function parseUpload(format: DocumentFormat, bytes: Uint8Array, limits: ParseLimits): Promise<string> {
   if (!ISOLATED.has(format)) return extractText(format, bytes);
   return new Promise<string>((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'parse.worker.js'), {
+    const thread = new Worker(path.join(__dirname, 'parse.worker.js'), {
       workerData: { format, bytes },
       resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb },
       stdout: true,
       stderr: true,
     });
     // pdf.js prints warnings on stdout; drain them so they neither buffer up nor leak into the JSON log.
-    worker.stdout.resume();
-    worker.stderr.resume();
+    thread.stdout.resume();
+    thread.stderr.resume();
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void worker.terminate();
+      void thread.terminate();
       fn();
     };
     const timer = setTimeout(() => finish(() => reject(new ParseError(`Parsing took longer than ${limits.timeoutMs} ms`))), limits.timeoutMs);
-    worker.on('message', (m: { ok: boolean; text?: string; parse?: boolean; message?: string }) =>
+    thread.on('message', (m: { ok: boolean; text?: string; parse?: boolean; message?: string }) =>
       finish(() =>
         m.ok ? resolve(m.text ?? '') : reject(m.parse ? new ParseError(m.message ?? 'parse failed') : new ParseError(`Parser failed: ${m.message}`)),
       ),
     );
-    worker.on('error', (err) => finish(() => reject(new ParseError(`Parser crashed: ${err.message}`))));
-    worker.on('exit', (code) => finish(() => reject(new ParseError(`Parser exited with code ${code}`))));
+    thread.on('error', (err) => finish(() => reject(new ParseError(`Parser crashed: ${err.message}`))));
+    thread.on('exit', (code) => finish(() => reject(new ParseError(`Parser exited with code ${code}`))));
   });
 }

@@ -1,10 +1,11 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
+import { Logger, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import type { Job } from 'bull';
 import { IngestorConfig } from '../config';
 import { chunkText, normalizeText } from './chunker';
 import { Embeddings } from './embeddings';
 import { FileStore } from './file-store';
-import { IngestQueue, type IngestJob } from './ingest-queue';
+import { INGEST_QUEUE, IngestQueue, type IngestJob } from './ingest-queue';
 import { KnowledgeStore } from './knowledge.store';
 import { parseUpload } from './parse-runner';
 import { ParseError } from './parsers';
@@ -16,13 +17,15 @@ export interface IngestOutcome {
 }
 
 /**
- * Parse → chunk → index, one document per Bull job. A file that cannot be parsed fails its document
- * at once with the reason; anything else (object store, database) throws so Bull retries with
- * backoff, and the last failed attempt fails the document.
+ * The consumer of the ingest queue: parse → chunk → index, one document per Bull job. A file that
+ * cannot be parsed fails its document at once with the reason; anything else (object store, database)
+ * throws so Bull retries with backoff, and the last failed attempt fails the document.
+ *
+ * Registered by `KnowledgeModule.forRoot` through `withConcurrency` (INGEST_CONCURRENCY).
  */
-@Injectable()
-export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(IngestWorker.name);
+@Processor(INGEST_QUEUE)
+export class IngestProcessor implements OnApplicationShutdown {
+  private readonly logger = new Logger(IngestProcessor.name);
 
   constructor(
     private readonly queue: IngestQueue,
@@ -32,15 +35,32 @@ export class IngestWorker implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly config: IngestorConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    void this.queue.queue.process(this.config.INGEST_CONCURRENCY, (job: Job<IngestJob>) => this.ingest(job.data.document_id));
-    this.queue.queue.on('failed', (job: Job<IngestJob>, err: Error) => {
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        void this.store
-          .fail(job.data.document_id, `Ingestion failed after ${job.attemptsMade} attempts: ${err.message}`)
-          .catch((e: Error) => this.logger.error(e.message));
+  /**
+   * The processor with `@Process({ concurrency })`. Decorator options are fixed when a class is declared,
+   * but INGEST_CONCURRENCY is validated config loaded at startup, so the module declares this subclass with it.
+   */
+  static withConcurrency(concurrency: number): Type<IngestProcessor> {
+    class ConfiguredIngestProcessor extends IngestProcessor {
+      @Process({ concurrency })
+      override handle(job: Job<IngestJob>): Promise<IngestOutcome> {
+        return super.handle(job);
       }
-    });
+    }
+    return ConfiguredIngestProcessor;
+  }
+
+  handle(job: Job<IngestJob>): Promise<IngestOutcome> {
+    return this.ingest(job.data.document_id);
+  }
+
+  /** After its last attempt a document fails with the reason. */
+  @OnQueueFailed()
+  onFailed(job: Job<IngestJob>, err: Error): void {
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      void this.store
+        .fail(job.data.document_id, `Ingestion failed after ${job.attemptsMade} attempts: ${err.message}`)
+        .catch((e: Error) => this.logger.error(e.message));
+    }
   }
 
   async ingest(documentId: string): Promise<IngestOutcome> {

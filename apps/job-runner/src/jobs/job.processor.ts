@@ -1,22 +1,29 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
+import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import type { Job } from 'bull';
 import { AgentRegistry, type AgentContext, type KnowledgeClient, type LlmClient } from '@platform/agent-registry';
 import { RequestContextStore } from '@platform/runtime';
 import { ActiveRuns } from './active-runs';
 import { EventLog, type JobEventWriter } from './event-log';
-import { JobQueue, type QueuedJob } from './job-queue';
+import { JOBS_QUEUE, JobQueue, type QueuedJob } from './job-queue';
 import { JobStore } from './job.store';
 import { JobRunnerConfig } from '../config';
 import { KNOWLEDGE_CLIENT, LLM_CLIENT } from '../agents/agent-services';
 
 /**
- * Takes jobs off the Bull queue and runs their agents. A run first claims the job (submitted or
- * running → running, attempt + 1) so a cancelled job never starts and a retried one continues its
- * sequence; every write of the run is fenced by that attempt number.
+ * The consumer of the jobs queue: takes jobs off Bull and runs their agents. A run first claims the job
+ * (submitted or running → running, attempt + 1) so a cancelled job never starts and a retried one
+ * continues its sequence; every write of the run is fenced by that attempt number.
+ *
+ * Registered by `JobsModule.forRoot` through `withConcurrency`, and not at all when JOB_CONCURRENCY is 0
+ * (an API-only replica: it never consumes the queue). Bull's lock and stalled-job settings are the
+ * queue's, in `AppModule` (`BullModule.forRoot`).
  */
-@Injectable()
-export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(JobWorker.name);
+@Processor(JOBS_QUEUE)
+export class JobProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobProcessor.name);
+  private bootstrapped!: () => void;
+  private readonly ready = new Promise<void>((resolve) => (this.bootstrapped = resolve));
 
   constructor(
     private readonly queue: JobQueue,
@@ -29,16 +36,40 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(KNOWLEDGE_CLIENT) private readonly knowledge: KnowledgeClient,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (this.config.JOB_CONCURRENCY === 0) return; // API-only replica
-    void this.queue.queue.process(this.config.JOB_CONCURRENCY, (job: Job<QueuedJob>) => this.process(job.data.job_id));
-    // Bull fails a job whose worker vanished too often; the job row must say so too.
-    this.queue.queue.on('failed', (job: Job<QueuedJob>, err: Error) => {
-      void this.failLost(job.data.job_id, err.message);
-    });
+  /**
+   * The processor with `@Process({ concurrency })`. Decorator options are fixed when a class is declared,
+   * but JOB_CONCURRENCY is validated config loaded at startup, so the module declares this subclass with it.
+   */
+  static withConcurrency(concurrency: number): Type<JobProcessor> {
+    class ConfiguredJobProcessor extends JobProcessor {
+      @Process({ concurrency })
+      override handle(job: Job<QueuedJob>): Promise<void> {
+        return super.handle(job);
+      }
+    }
+    return ConfiguredJobProcessor;
   }
 
-  async process(jobId: string): Promise<void> {
+  /**
+   * One Bull job. @nestjs/bull starts consuming in its onModuleInit, before other modules' init hooks
+   * (e.g. the agent registry's discovery); a run waits until the app has bootstrapped.
+   */
+  async handle(job: Job<QueuedJob>): Promise<void> {
+    await this.ready;
+    return this.run(job.data.job_id);
+  }
+
+  onApplicationBootstrap(): void {
+    this.bootstrapped();
+  }
+
+  /** Bull fails a job that stalled too often (its replica vanished holding it); the job row must say so too. */
+  @OnQueueFailed()
+  onFailed(job: Job<QueuedJob>, err: Error): void {
+    void this.failLost(job.data.job_id, err.message);
+  }
+
+  async run(jobId: string): Promise<void> {
     const job = await this.store.findById(jobId);
     if (!job) return;
     if (job.status === 'running' && job.attempt >= this.config.JOB_MAX_ATTEMPTS) {
@@ -87,7 +118,7 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     } catch (err) {
       await writer.flush();
       if (signal.aborted) {
-        // Cancel already wrote `interrupted`; a shutdown hand-back leaves the job for another worker.
+        // Cancel already wrote `interrupted`; a shutdown hand-back leaves the job for another replica.
         return;
       }
       const message = (err as Error)?.message ?? String(err);
@@ -104,7 +135,7 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // Stop taking jobs, give running ones the grace period, then let Bull's lock expiry hand them to another worker.
+    // Stop taking jobs, give running ones the grace period, then let Bull's lock expiry hand them to another replica.
     await this.queue.queue.pause(true, true).catch(() => undefined);
     const deadline = Date.now() + this.config.SHUTDOWN_GRACE_MS;
     while (this.runs.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
