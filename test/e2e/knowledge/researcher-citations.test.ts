@@ -44,7 +44,8 @@ describe('Knowledge + researcher agents (e2e)', () => {
   afterAll(async () => {
     await suite?.stop();
     nats?.kill('SIGTERM');
-    fs.rmSync(natsDir, { recursive: true, force: true });
+    // nats-server may still be flushing its JetStream files for a moment after SIGTERM.
+    fs.rmSync(natsDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('a NUL character in a collection field is 422, not a 500', async () => {
