@@ -193,6 +193,8 @@ export class OpenAiModels implements Models {
           yield token;
         }
       }
+      // The SDK ends an aborted stream quietly: a cut-off answer must not pass for a whole one.
+      call.signal.throwIfAborted();
       return finish(spec, messages, text, usage, finishReason, started);
     } catch (err) {
       throw failure(spec, req, call, err);
