@@ -16,16 +16,19 @@ import { database } from './database';
 import { JOBS_QUEUE } from './jobs/job-queue';
 import { JobsModule } from './jobs/jobs.module';
 import { CoordinationModule } from './coordination/coordination.module';
+import { modelCatalogueFrom, ModelsModule } from './agents/models.module';
 import { version } from '../../../package.json';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: JobRunnerConfig): DynamicModule {
+  /** Throws (before Nest starts) when `LLM_MODELS_FILE` is bad. */
+  static forRoot(config: JobRunnerConfig, models = modelCatalogueFrom(config)): DynamicModule {
     const jobs = JobsModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(JobRunnerConfig, config),
+        ModelsModule.forRoot(models),
         loggingModule('job-runner', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'job-runner', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { QueueConfig } from '@platform/runtime';
 
 export class JobRunnerConfig extends QueueConfig {
@@ -67,4 +67,34 @@ export class JobRunnerConfig extends QueueConfig {
   @Min(1000)
   @Max(3_600_000)
   LLM_TIMEOUT_MS = 120_000;
+
+  /**
+   * The model catalogue (YAML, or JSON by a `.json` name): models by name with server, tier and prices
+   * (docs/models.md). Validated at start-up. Unset: `LLM_MODEL` on `LLM_BASE_URL` is the one model.
+   */
+  @IsOptional()
+  @IsString()
+  LLM_MODELS_FILE?: string;
+
+  /** Price per million prompt / completion tokens of `LLM_MODEL` when there is no catalogue file. */
+  @IsNumber()
+  @Min(0)
+  LLM_PRICE_INPUT_PER_M = 0;
+
+  @IsNumber()
+  @Min(0)
+  LLM_PRICE_OUTPUT_PER_M = 0;
+
+  /** An embedding model for agents (the council's agreement measure) when the catalogue file lists none. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })
+  EMBEDDINGS_BASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  EMBEDDINGS_API_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  EMBEDDINGS_MODEL?: string;
 }

@@ -1,4 +1,5 @@
 import type { NewJobEvent } from '@platform/contracts';
+import type { Models } from './models/models';
 
 /** A chat message for the model. */
 export interface ChatMessage {
@@ -42,8 +43,13 @@ export interface AgentContext {
   emit(event: NewJobEvent): Promise<void>;
   /** Fires on cancel (and shutdown hand-back). Pass it to every I/O call. */
   signal: AbortSignal;
-  /** Null when no model is configured (`LLM_BASE_URL` unset). */
+  /** The default model of `models` (tokens only); null when no model is configured. */
   llm: LlmClient | null;
+  /**
+   * The model catalogue (`LLM_MODELS_FILE`, or `LLM_MODEL` on `LLM_BASE_URL`): pick a model by name or
+   * tier, set temperature, ask for JSON, get usage and cost. Null when no model is configured.
+   */
+  models: Models | null;
   knowledge: KnowledgeClient;
 }
 

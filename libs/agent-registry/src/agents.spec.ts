@@ -15,6 +15,7 @@ function context(input: string, opts: { hits?: KnowledgeHit[]; llm?: LlmClient |
     emit: async (e) => void events.push(e),
     signal: new AbortController().signal,
     llm: opts.llm ?? null,
+    models: null,
     knowledge: { search: async () => opts.hits ?? [] },
   };
   return { ctx, events };

@@ -43,20 +43,25 @@ function dedupe(hits: KnowledgeHit[]): KnowledgeHit[] {
   return [...seen.values()];
 }
 
-/** Streams the model's answer as llm.chunk events and returns the full text. */
+/**
+ * Streams the default model's answer as llm.chunk events and returns the full text. With the catalogue
+ * (`ctx.models`), `llm.end` also carries the call's `usage` and `cost`.
+ */
 export async function streamAnswer(ctx: AgentContext, messages: ChatMessage[], step: string): Promise<string> {
-  const llm = ctx.llm;
+  const { llm, models } = ctx;
   if (!llm) throw new Error('no model configured');
+  const stream = models?.catalogue.get(llm.model) ? models.stream({ messages, model: llm.model, signal: ctx.signal }) : null;
   await ctx.emit({ type: 'llm.start', data: { model: llm.model, step } });
   let text = '';
   // Not awaited one by one: the event log batches a burst of tokens into one write.
   const pending = new PendingEmits();
-  for await (const token of llm.stream(messages, ctx.signal)) {
+  for await (const token of stream ?? llm.stream(messages, ctx.signal)) {
     text += token;
     pending.add(ctx.emit({ type: 'llm.chunk', data: { content: token, step } }));
   }
   await pending.settle();
-  await ctx.emit({ type: 'llm.end', data: { model: llm.model, step, length: text.length } });
+  const spent = stream ? await stream.result() : null;
+  await ctx.emit({ type: 'llm.end', data: { model: llm.model, step, length: text.length, ...(spent ? { usage: spent.usage, cost: spent.cost } : {}) } });
   return text;
 }
 

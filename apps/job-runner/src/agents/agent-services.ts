@@ -1,10 +1,12 @@
 import { Injectable, type Provider } from '@nestjs/common';
 import { Subjects } from '@platform/contracts';
-import { OpenAiLlmClient, type KnowledgeClient, type KnowledgeHit, type LlmClient } from '@platform/agent-registry';
+import type { KnowledgeClient, KnowledgeHit, LlmClient, Models } from '@platform/agent-registry';
 import { Bus } from '@platform/runtime';
-import { JobRunnerConfig } from '../config';
 
+/** `LlmClient | null`: the catalogue's default model, tokens only (what `AgentContext.llm` is). */
 export const LLM_CLIENT = Symbol('LLM_CLIENT');
+/** `Models | null`: the model catalogue and its calls (`AgentContext.models`), provided by `ModelsModule`. */
+export const MODELS = Symbol('MODELS');
 export const KNOWLEDGE_CLIENT = Symbol('KNOWLEDGE_CLIENT');
 
 /** Asks knowledge-ingestor over NATS, on behalf of the job's owner (the principal travels in the request context). */
@@ -22,12 +24,5 @@ export class NatsKnowledgeClient implements KnowledgeClient {
 export const agentServiceProviders: Provider[] = [
   NatsKnowledgeClient,
   { provide: KNOWLEDGE_CLIENT, useExisting: NatsKnowledgeClient },
-  {
-    provide: LLM_CLIENT,
-    inject: [JobRunnerConfig],
-    useFactory: (config: JobRunnerConfig): LlmClient | null =>
-      config.LLM_BASE_URL
-        ? new OpenAiLlmClient({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS })
-        : null,
-  },
+  { provide: LLM_CLIENT, inject: [MODELS], useFactory: (models: Models | null): LlmClient | null => models?.llm() ?? null },
 ];

@@ -1,14 +1,14 @@
 import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import type { Job } from 'bull';
-import { AgentRegistry, type AgentContext, type KnowledgeClient, type LlmClient } from '@platform/agent-registry';
+import { AgentRegistry, type AgentContext, type KnowledgeClient, type LlmClient, type Models } from '@platform/agent-registry';
 import { RequestContextStore } from '@platform/runtime';
 import { ActiveRuns } from './active-runs';
 import { EventLog, type JobEventWriter } from './event-log';
 import { JOBS_QUEUE, JobQueue, type QueuedJob } from './job-queue';
 import { JobStore } from './job.store';
 import { JobRunnerConfig } from '../config';
-import { KNOWLEDGE_CLIENT, LLM_CLIENT } from '../agents/agent-services';
+import { KNOWLEDGE_CLIENT, LLM_CLIENT, MODELS } from '../agents/agent-services';
 
 /**
  * The consumer of the jobs queue: takes jobs off Bull and runs their agents. A run first claims the job
@@ -34,6 +34,7 @@ export class JobProcessor implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(JobRunnerConfig) private readonly config: JobRunnerConfig,
     @Inject(LLM_CLIENT) private readonly llm: LlmClient | null,
     @Inject(KNOWLEDGE_CLIENT) private readonly knowledge: KnowledgeClient,
+    @Inject(MODELS) private readonly models: Models | null,
   ) {}
 
   /**
@@ -109,6 +110,7 @@ export class JobProcessor implements OnApplicationBootstrap, OnApplicationShutdo
         emit: (e) => writer.append(e),
         signal,
         llm: this.llm,
+        models: this.models,
         knowledge: this.knowledge,
       };
       const report = await agent.run(ctx);
