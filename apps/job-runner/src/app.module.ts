@@ -16,6 +16,7 @@ import { database } from './database';
 import { JOBS_QUEUE } from './jobs/job-queue';
 import { JobsModule } from './jobs/jobs.module';
 import { CoordinationModule } from './coordination/coordination.module';
+import { ServicesModule } from './services/services.module';
 import { version } from '../../../package.json';
 
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
           },
         }),
         JobsModule,
+        ServicesModule,
         CoordinationModule,
         ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [JobsModule]),
       ],

@@ -5,6 +5,7 @@ import { RequestContextStore } from '@platform/runtime';
 import { ActiveRuns } from './active-runs';
 import { EventLog, type JobEventWriter } from './event-log';
 import { JobQueue, type QueuedJob } from './job-queue';
+import type { JobOptions } from './job.entity';
 import { JobStore } from './job.store';
 import { JobRunnerConfig } from '../config';
 import { KNOWLEDGE_CLIENT, LLM_CLIENT } from '../agents/agent-services';
@@ -64,7 +65,7 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     jobId: string,
     agentType: string,
     input: string,
-    options: { collections?: string[]; principal?: { skip_clarifier?: boolean } },
+    options: JobOptions,
     writer: JobEventWriter,
     signal: AbortSignal,
   ): Promise<void> {
@@ -74,7 +75,7 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       const ctx: AgentContext = {
         jobId,
         input,
-        options: { collections: options.collections, skip_clarifier: options.principal?.skip_clarifier ?? true },
+        options: { ...options.agent_options, collections: options.collections, skip_clarifier: options.principal?.skip_clarifier ?? true },
         emit: (e) => writer.append(e),
         signal,
         llm: this.llm,
