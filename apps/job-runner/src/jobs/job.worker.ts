@@ -5,7 +5,6 @@ import { RequestContextStore } from '@platform/runtime';
 import { ActiveRuns } from './active-runs';
 import { EventLog, type JobEventWriter } from './event-log';
 import { JobQueue, type QueuedJob } from './job-queue';
-import type { JobOptions } from './job.entity';
 import { JobStore } from './job.store';
 import { JobRunnerConfig } from '../config';
 import { KNOWLEDGE_CLIENT, LLM_CLIENT } from '../agents/agent-services';
@@ -65,7 +64,7 @@ export class JobWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     jobId: string,
     agentType: string,
     input: string,
-    options: JobOptions,
+    options: { collections?: string[]; principal?: { skip_clarifier?: boolean }; agent_options?: Record<string, unknown> },
     writer: JobEventWriter,
     signal: AbortSignal,
   ): Promise<void> {

@@ -104,7 +104,11 @@ export class ServiceCatalog implements OnApplicationBootstrap {
 
   /** After every module's init, so the registry has discovered every agent. */
   onApplicationBootstrap(): void {
-    const problem = unknownAgentTypes([...this.byId.values()], this.registry.list().map((a) => a.agent_type), this.source);
+    const problem = unknownAgentTypes(
+      [...this.byId.values()],
+      this.registry.list().map((a) => a.agent_type),
+      this.source,
+    );
     if (problem) throw new Error(problem);
     this.logger.log(`${this.byId.size} service(s) from ${this.source}: ${[...this.byId.keys()].join(', ')}`);
   }
