@@ -13,6 +13,7 @@ export interface LlmCall {
  * `[DONE]`). A `[[tokens=N delay=MS]]` directive anywhere in the last user message sets how many
  * tokens it streams and how slowly — tests use it to keep a job running. `size=BYTES` in the same
  * directive pads each token to about that many characters (the fault suite's slow-reader scenario).
+ * `[[fail]]` makes it answer 500 instead, as a model server that is down.
  */
 export class MockLlm {
   readonly calls: LlmCall[] = [];
@@ -40,6 +41,11 @@ export class MockLlm {
     const call: LlmCall = { model: parsed.model, messages: parsed.messages, aborted: false, finished: false };
     this.calls.push(call);
     const text = parsed.messages.map((m) => m.content).join('\n');
+    if (text.includes('[[fail]]')) {
+      call.finished = true;
+      res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: 'mock model failure', type: 'server_error' } }));
+      return;
+    }
     const tokens = Number(/tokens=(\d+)/.exec(text)?.[1] ?? 8);
     const delay = Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);
     const size = Number(/size=(\d+)/.exec(text)?.[1] ?? 0);
