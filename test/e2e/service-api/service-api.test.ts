@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { apikeyCli, bearer } from '../security/support';
  * keys (owner isolation, 401 and 429 in each API's error shape). A local OpenAI-compatible server is
  * the model; `[[tokens=N delay=MS]]` in an input makes a run slow, `[[fail]]` makes it fail.
  */
+jest.setTimeout(60_000);
+
 const PORTS = { gatewayA: 18500, runnerA: 18501, gatewayB: 18504, runnerB: 18505, gatewayC: 18508, badRunner: 18509 };
 const TIMEOUT_MS = 3000;
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -210,7 +212,7 @@ describe('service API and OpenAI-compatible front (e2e)', () => {
       expect(payloads(stream.frames).pop()).toEqual({ error: { error_msg: expect.stringContaining('mock model failure') } });
     });
 
-    it('cancels a run: the stream ends with the error, the state is canceled, a second cancel is 409', async () => {
+    it('cancels a run: the stream ends with the error and the state is canceled; a finished run is a 409', async () => {
       const res = await fetch(`${a}/service_run_stream`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -224,10 +226,13 @@ describe('service API and OpenAI-compatible front (e2e)', () => {
       const text = await res.text();
       expect(text.trim().split('\n\n').pop()).toMatch(/^id: \d+\ndata:\{"error":\{"error_msg":"Cancelled by request"\}\}$/);
       expect((await resultOf(a, id)).body.result).toMatchObject({ state: 'canceled', result: { error_msg: 'Cancelled by request' } });
-      const again = await post(a, '/service_run_cancel', { request_id: id });
-      expect(again.status).toBe(409);
-      expect(again.body).toEqual({ success: false, result: null, message: `request ${id} already ended (state canceled)`, request_id: null });
-    }, 60_000);
+      // Cancelling again says the same; cancelling a run that finished is a 409.
+      expect((await post(a, '/service_run_cancel', { request_id: id })).body).toEqual(cancelled.body);
+      const finished = (await post(a, '/service_run', { service_id: 'demo_service', params: { input: 'done' } })).body.request_id as string;
+      const late = await post(a, '/service_run_cancel', { request_id: finished });
+      expect(late.status).toBe(409);
+      expect(late.body).toEqual({ success: false, result: null, message: `request ${finished} already ended (state finished)`, request_id: null });
+    });
   });
 
   describe('stream resume', () => {
@@ -385,7 +390,7 @@ describe('service API and OpenAI-compatible front (e2e)', () => {
         expect({ what, status: res.status, body: res.body }).toEqual({ what, status, body: envelope(message) });
       }
       const malformed = await post(a, route, '{"service_id": "demo_service",', { 'content-type': 'application/json' });
-      expect([malformed.status, malformed.body]).toEqual([400, envelope('Malformed JSON body')]);
+      expect([malformed.status, malformed.body]).toEqual([400, envelope(/JSON/)]);
     });
 
     it('bad request ids on result, stream and cancel', async () => {

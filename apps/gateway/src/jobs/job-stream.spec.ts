@@ -159,7 +159,10 @@ describe('JobStream', () => {
     const format: StreamFormat = {
       liveMode: null,
       frame: (e) => (e.type === 'llm.chunk' ? new SseFrame(`id: ${e.seq}\ndata:${String(e.data.content)}\n\n`) : null),
-      ending: (terminal) => new Promise<SseFrame>((resolve) => (resolveEnding = (text) => resolve(new SseFrame(`id: ${terminal.seq}\ndata:${text}\n\n`)))),
+      ending(this: StreamFormat, terminal) {
+        expect(this).toBe(format); // called as a method: a format may be a class instance
+        return new Promise<SseFrame>((resolve) => (resolveEnding = (text) => resolve(new SseFrame(`id: ${terminal.seq}\ndata:${text}\n\n`))));
+      },
     };
     h.append('job.status', { status: 'running' });
     h.append('llm.chunk', { content: 'a' });

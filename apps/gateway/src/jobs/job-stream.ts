@@ -208,10 +208,9 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   finish(s: StreamSession): void {
     if (s.ending) return;
     s.ending = true;
-    const ending = s.format.ending;
-    if (!ending || !s.terminal || s.closed) return this.close(s, false);
-    const terminal = s.terminal;
-    RequestContextStore.run(s.ctx, () => ending(terminal)).then(
+    const { format, terminal } = s;
+    if (!format.ending || !terminal || s.closed) return this.close(s, false);
+    RequestContextStore.run(s.ctx, () => format.ending!(terminal)).then(
       (frame) => {
         if (!s.closed && frame) s.out.write(frame);
         this.close(s, false);
