@@ -494,6 +494,18 @@ describe('service API and OpenAI-compatible front (e2e)', () => {
       expect((await get(a, `/v1/jobs/async/job/${id}`)).body).toMatchObject({ job_id: id, agent_type: 'echo', status: 'success' });
     });
 
+    it('answers a waiting service_run 503 with its request id when the gateway stops (last: stops gateway B)', async () => {
+      const gatewayB = apps.find((app) => app.port === PORTS.gatewayB)!;
+      const pending = post(b, '/service_run', { service_id: 'slow_service', params: { input: slow(40, 100) } });
+      await new Promise((r) => setTimeout(r, 700));
+      const stopped = gatewayB.stop();
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ success: false, result: null, message: expect.stringMatching(/restarting/), request_id: expect.stringMatching(HEX32) });
+      await stopped;
+      await waitState(a, res.body.request_id as string, 'finished'); // the run went on
+    });
+
     it('stops job-runner start-up on a service naming an unknown agent type, naming it', async () => {
       const bad = path.join(dir, 'bad.yaml');
       writeFileSync(bad, 'services:\n  - service_id: ghost\n    agent_type: no_such_agent\n');

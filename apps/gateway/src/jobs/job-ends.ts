@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { isTerminal, Subjects, type JobEvent, type JobStatus } from '@platform/contracts';
 import { Bus, RequestContextStore } from '@platform/runtime';
 import { GatewayConfig } from '../config';
@@ -10,11 +10,12 @@ export interface JobEnd {
   error: string | null;
 }
 
-export type WaitResult = JobEnd | 'timeout' | 'aborted';
+/** `shutdown`: this gateway is stopping; the job goes on. */
+export type WaitResult = JobEnd | 'timeout' | 'aborted' | 'shutdown';
 
 /** One caller waiting for one job's end. */
 export interface JobEndWatch {
-  /** Resolves when the job ends, `timeoutMs` passes, or `signal` aborts — whichever comes first. */
+  /** Resolves when the job ends, `timeoutMs` passes, `signal` aborts or the gateway stops — whichever comes first. */
   wait(timeoutMs: number, signal?: AbortSignal): Promise<WaitResult>;
   /** Stops listening (always call it, in a `finally`). */
   stop(): void;
@@ -45,7 +46,10 @@ class EndListener implements LiveListener {
  * SSE_KEEPALIVE_MS, as an idle stream re-reads the log.
  */
 @Injectable()
-export class JobEnds {
+export class JobEnds implements BeforeApplicationShutdown {
+  /** Waits in progress, told to stop when the gateway does (they would hold the HTTP server open). */
+  private readonly waiting = new Set<(result: WaitResult) => void>();
+
   constructor(
     private readonly bus: Bus,
     private readonly live: LiveEvents,
@@ -70,8 +74,10 @@ export class JobEnds {
           clearInterval(safety);
           signal?.removeEventListener('abort', onAbort);
           listener.onEnd = undefined;
+          this.waiting.delete(done);
           resolve(result);
         };
+        this.waiting.add(done);
         const onAbort = () => done('aborted');
         const timer = setTimeout(() => done('timeout'), timeoutMs);
         const safety = setInterval(() => void recheck().catch(() => undefined), this.config.SSE_KEEPALIVE_MS);
@@ -80,5 +86,9 @@ export class JobEnds {
       });
     };
     return { wait, stop };
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const done of [...this.waiting]) done('shutdown');
   }
 }

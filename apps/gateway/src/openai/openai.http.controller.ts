@@ -73,6 +73,11 @@ export class OpenAiController {
     res.setHeader('X-Request-ID', requestId);
     if (outcome === 'aborted') return this.config.CHAT_CANCEL_ON_DISCONNECT ? this.runs.cancel(requestId).catch(() => undefined) : undefined;
     if (outcome === 'timeout') return res.status(504).json(openAiError(504, `sync service timeout (request ${requestId} goes on)`));
+    if (outcome === 'shutdown')
+      return res
+        .status(503)
+        .setHeader('Retry-After', '2')
+        .json(openAiError(503, `the gateway is restarting (request ${requestId} goes on)`));
     if (outcome.status !== 'success') return res.status(500).json(openAiError(500, outcome.error));
     return res.json(chatCompletion(requestId, body.model, created, outcome.result ?? ''));
   }

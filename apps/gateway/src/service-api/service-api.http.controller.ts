@@ -67,6 +67,10 @@ export class ServiceApiController {
       return failed('sync service timeout', id);
     }
     if (outcome === 'aborted') return failed('client disconnected', id); // nobody reads it
+    if (outcome === 'shutdown') {
+      res.status(503).setHeader('Retry-After', '2');
+      return failed('the gateway is restarting: the run goes on, read it with /service_run_result', id);
+    }
     return outcome.status === 'success' ? ok(outcome.result, id) : failed(outcome.error, id);
   }
 

@@ -34,20 +34,21 @@ export class ServiceRuns {
 
   /**
    * Starts a run and waits for its end, event-driven (the live subscription is registered before the
-   * submit). 'timeout' after SERVICE_RUN_TIMEOUT_MS and 'aborted' (the client left) leave the run going.
+   * submit). 'timeout' after SERVICE_RUN_TIMEOUT_MS, 'aborted' (the client left) and 'shutdown' (this
+   * gateway is stopping) leave the run going.
    */
   async runToEnd(
     serviceId: string,
     input: string,
     options: Record<string, unknown>,
     signal?: AbortSignal,
-  ): Promise<{ requestId: string; outcome: RunOutcome | 'timeout' | 'aborted' }> {
+  ): Promise<{ requestId: string; outcome: RunOutcome | 'timeout' | 'aborted' | 'shutdown' }> {
     const requestId = newRequestId();
     const watch = await this.ends.watch(requestId);
     try {
       await this.start(serviceId, input, options, requestId);
       const end = await watch.wait(this.config.SERVICE_RUN_TIMEOUT_MS, signal);
-      if (end === 'timeout' || end === 'aborted') return { requestId, outcome: end };
+      if (end === 'timeout' || end === 'aborted' || end === 'shutdown') return { requestId, outcome: end };
       if (end.status === 'success') return { requestId, outcome: { status: 'success', result: await this.report(requestId) } };
       return { requestId, outcome: { status: end.status === 'interrupted' ? 'interrupted' : 'failure', error: end.error ?? `run ${end.status}` } };
     } finally {
