@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
+import pg from 'pg';
 import { eventually, json } from '../../support/http';
 import { MockLlm } from '../../support/mock-llm';
 import { startService, testEnv, type AppProcess } from '../../support/services';
@@ -49,7 +50,7 @@ describe('service API and OpenAI-compatible front (e2e)', () => {
         '  - service_id: slow_service',
         '    agent_type: shallow_researcher',
         '    description: A model-backed service (the mock model decides how slowly it answers).',
-        '    options: { tone: plain }',
+        '    options: { tone: plain, style: short }',
         '',
       ].join('\n'),
     );
@@ -165,9 +166,23 @@ describe('service API and OpenAI-compatible front (e2e)', () => {
   });
 
   describe('runs', () => {
-    it('reads the input from the first present key (here `question`) and accepts `saved`', async () => {
-      const res = await post(a, '/service_run', { service_id: 'slow_service', params: { question: 'which key? [[tokens=2]]', tone: 'loud' }, saved: false });
+    it('reads the input from the first present key (here `question`), passes params to the agent over the service defaults, accepts `saved`', async () => {
+      const params = { question: 'which key? [[tokens=2]]', tone: 'loud', depth: 2 };
+      const res = await post(a, '/service_run', { service_id: 'slow_service', params, saved: false });
       expect(res.body).toMatchObject({ success: true, result: expect.stringContaining('tok1') });
+      // The job's agent options (what the agent gets as ctx.options): params over the service's `options: { tone: plain, style: short }`.
+      const db = new pg.Client({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ agent_type: string; input: string; options: { agent_options: unknown } }>(
+          'SELECT agent_type, input, options FROM job_runner.jobs WHERE id = $1',
+          [res.body.request_id],
+        );
+        expect(rows[0]).toMatchObject({ agent_type: 'shallow_researcher', input: params.question });
+        expect(rows[0].options.agent_options).toEqual({ tone: 'loud', style: 'short', question: params.question, depth: 2 });
+      } finally {
+        await db.end();
+      }
       expect(llm.calls.some((call) => call.messages.some((m) => m.content.includes('which key?')))).toBe(true);
     });
 
