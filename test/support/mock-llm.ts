@@ -33,7 +33,7 @@ export type MockReply = string | { text?: string; status?: number } | undefined;
  *   running; a non-streaming answer waits N×MS before it is sent);
  * - `size=BYTES` pads each token to about that many characters (the fault suite's slow-reader scenario);
  * - `usage=off` — send no `usage` (so the client has to count);
- * - `fail=STATUS` — answer that HTTP error instead.
+ * - `fail=STATUS` — answer that HTTP error instead; `[[fail]]` alone is a 500, as a model server that is down.
  * Usage is reported like OpenAI does: in a non-streaming answer always, in a stream only in a final chunk
  * when the request asks with `stream_options: {include_usage: true}`. `prompt_tokens` is the number of
  * whitespace-separated words of the messages, `completion_tokens` the number of tokens answered — the
@@ -86,7 +86,7 @@ export class MockLlm {
     const text = parsed.messages.map((m) => m.content).join('\n');
     const scripted = this.respond?.(call);
     const reply = typeof scripted === 'string' ? { text: scripted } : (scripted ?? {});
-    const fail = reply.status ?? Number(/fail=(\d{3})/.exec(text)?.[1] ?? 0);
+    const fail = reply.status ?? Number(/fail=(\d{3})/.exec(text)?.[1] ?? (text.includes('[[fail]]') ? 500 : 0));
     if (fail) {
       call.finished = true;
       res.writeHead(fail, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `mock failure ${fail}`, type: 'mock' } }));

@@ -16,6 +16,8 @@ export interface SseResult {
 
 export interface ReadOptions {
   headers?: Record<string, string>;
+  /** POST this JSON body instead of a GET (streams started by a command, e.g. /service_run_stream). */
+  body?: unknown;
   /** Stop (abort) once this returns true for the frames so far. */
   until?: (frames: SseFrame[]) => boolean;
   /** Called for each frame as it arrives. */
@@ -29,7 +31,10 @@ export async function readSse(url: string, opts: ReadOptions = {}): Promise<SseR
   const timer = setTimeout(() => controller.abort(new Error(`SSE timeout: ${url}`)), opts.timeoutMs ?? 30_000);
   const frames: SseFrame[] = [];
   try {
-    const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...opts.headers }, signal: controller.signal });
+    const headers: Record<string, string> = { Accept: 'text/event-stream', ...opts.headers };
+    const post = opts.body === undefined ? {} : { method: 'POST', body: JSON.stringify(opts.body) };
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(url, { ...post, headers, signal: controller.signal });
     if (res.status !== 200 || !res.body) {
       await res.text().catch(() => '');
       return { status: res.status, headers: res.headers, frames, ended: true };

@@ -10,12 +10,14 @@ import { GatewayAuthModule } from './auth/auth.module';
 import { LimitsModule } from './limits/limits.module';
 import { KnowledgeModule } from './knowledge/knowledge.module';
 import { CoordinatorModule } from './coordinator/coordinator.module';
+import { OpenAiModule } from './openai/openai.module';
+import { ServiceApiModule } from './service-api/service-api.module';
 
 /** The public edge: every API surface, translated to NATS requests. Holds no database. */
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const features = [GatewayAuthModule, JobsModule, ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []), CoordinatorModule];
+    const features = [GatewayAuthModule, JobsModule, ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []), CoordinatorModule, ServiceApiModule, OpenAiModule];
     const controllers = [HealthController, DebugConsoleController];
     return {
       module: AppModule,

@@ -31,6 +31,17 @@ export class GatewayConfig extends InfraConfig {
   @Max(256 * 1024 * 1024)
   SSE_MAX_BUFFER_BYTES = 4 * 1024 * 1024;
 
+  /** `POST /service_run` (and a non-streaming chat completion) waits this long for the run to end, then answers 504; the run goes on. */
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  SERVICE_RUN_TIMEOUT_MS = 60_000;
+
+  /** A chat completion whose client disconnects cancels its run (default: the run goes on, its result stays readable). */
+  @ToBoolean()
+  @IsBoolean()
+  CHAT_CANCEL_ON_DISCONNECT = false;
+
   /** Register the Knowledge API routes (/v1/collections, /v1/documents). */
   @ToBoolean()
   @IsBoolean()

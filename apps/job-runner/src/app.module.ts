@@ -17,6 +17,7 @@ import { JOBS_QUEUE } from './jobs/job-queue';
 import { JobsModule } from './jobs/jobs.module';
 import { CoordinationModule } from './coordination/coordination.module';
 import { modelCatalogueFrom, ModelsModule } from './agents/models.module';
+import { ServicesModule } from './services/services.module';
 import { version } from '../../../package.json';
 
 @Module({})
@@ -44,6 +45,7 @@ export class AppModule {
           },
         }),
         jobs,
+        ServicesModule,
         CoordinationModule,
         ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [jobs]),
       ],

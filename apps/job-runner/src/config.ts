@@ -1,4 +1,4 @@
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { QueueConfig } from '@platform/runtime';
 
 export class JobRunnerConfig extends QueueConfig {
@@ -51,6 +51,12 @@ export class JobRunnerConfig extends QueueConfig {
   @Min(0)
   @Max(1_000_000)
   MAX_ACTIVE_JOBS_PER_CALLER = 1000;
+
+  /** The service catalog of the agentUniverse service API (YAML or JSON); unset: the built-in `demo_service → echo`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  SERVICES_FILE?: string;
 
   @IsOptional()
   @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL' })

@@ -32,6 +32,8 @@ export interface AgentOptions {
   collections?: string[];
   /** The caller cannot answer clarifying questions. */
   skip_clarifier?: boolean;
+  /** Whatever else the caller's API passed (a service's `params`, a chat's `messages`): an agent reads what it understands. */
+  [option: string]: unknown;
 }
 
 /** Everything an agent gets for one run. */

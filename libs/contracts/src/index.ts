@@ -16,3 +16,7 @@ export * from './knowledge/requests';
 export * from './knowledge/replies';
 export * from './knowledge/subjects';
 export * from './platform/subjects';
+export * from './services/model';
+export * from './services/requests';
+export * from './services/replies';
+export * from './services/subjects';

@@ -4,6 +4,7 @@ import { isJobAbort, isLiveJobEvents } from './jobs/events';
 import { JobsSubjects, type JobsEvents, type JobsRpc } from './jobs/subjects';
 import { KnowledgeSubjects, type KnowledgeRpc } from './knowledge/subjects';
 import { PlatformSubjects, type PlatformRpc } from './platform/subjects';
+import { ServicesSubjects, type ServicesRpc } from './services/subjects';
 
 /**
  * Every subject on the bus, by domain. One naming rule: a subject is the dotted path of its key here
@@ -15,10 +16,11 @@ export const Subjects = {
   coordinator: CoordinatorSubjects,
   knowledge: KnowledgeSubjects,
   platform: PlatformSubjects,
+  services: ServicesSubjects,
 } as const;
 
 /** Request/reply subjects answered by a service's queue group: their request and reply types. `Bus.request` is typed by it. */
-export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc {}
+export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc, ServicesRpc {}
 export type RpcSubject = keyof RpcMap;
 export type RpcRequest<S extends RpcSubject> = RpcMap[S]['request'];
 export type RpcReply<S extends RpcSubject> = RpcMap[S]['reply'];
@@ -42,6 +44,7 @@ export const READ_ONLY_SUBJECTS: ReadonlySet<RpcSubject> = new Set<RpcSubject>([
   Subjects.knowledge.documents.get,
   Subjects.knowledge.documents.list,
   ...Object.values(Subjects.platform.ping),
+  Subjects.services.list,
 ]);
 
 /** Published subjects (fire and forget, `<subject>.<id>`): their payload types. `Bus.publish`/`subscribe` are typed by it. A domain with events adds its map here (`JobsEvents & …`). */

@@ -27,7 +27,7 @@ export const DEBUG_CONSOLE_HTML = `<!doctype html>
   <label>Input</label><textarea id="input">What is retrieval-augmented generation?</textarea>
   <label>Collections (comma-separated, optional)</label><input id="collections">
   <button id="submit">Submit and stream</button>
-  <label>Or watch an existing job id</label><input id="jobId"><button id="watch">Stream</button>
+  <label>Or watch an existing job id (a service run's request_id is one)</label><input id="jobId"><button id="watch">Stream</button>
   <button id="cancel">Cancel job</button>
   <button id="copy">Copy SSE log</button>
 </aside>

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RemoteError } from '@platform/runtime';
+import { errorBody } from './error-shapes';
 import { UnacceptableJsonBody } from './json-body';
 
 interface Failure {
@@ -10,8 +11,9 @@ interface Failure {
 
 /**
  * Turns every failure into `{"detail": …}` (the FastAPI shape of the AI-Q async job API and the agent
- * coordinator API) with the right status. Remote errors keep the status the owning service chose;
- * anything unexpected is a 500 with no internals in the body.
+ * coordinator API), or the error body of the API the path belongs to (`error-shapes.ts`), with the
+ * right status. Remote errors keep the status the owning service chose; anything unexpected is a 500
+ * with no internals in the body.
  */
 @Catch()
 export class HttpErrorsFilter implements ExceptionFilter {
@@ -28,7 +30,7 @@ export class HttpErrorsFilter implements ExceptionFilter {
     if (failure.status === HttpStatus.TOO_MANY_REQUESTS && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '10');
     // A dependency is down: nothing was done, and recovery is automatic within seconds.
     if (failure.status === HttpStatus.SERVICE_UNAVAILABLE && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '2');
-    res.status(failure.status).json({ detail: failure.detail });
+    res.status(failure.status).json(errorBody(req, failure.status, failure.detail));
   }
 
   private describe(exception: unknown, req: Request): Failure {

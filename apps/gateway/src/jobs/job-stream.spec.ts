@@ -6,6 +6,7 @@ import type { Bus } from '@platform/runtime';
 import type { GatewayConfig } from '../config';
 import { JobStream } from './job-stream';
 import type { LiveEvents, LiveListener } from './live-events';
+import { SseFrame, type StreamFormat } from './sse';
 
 /** The handoff logic against a scripted log and live feed (the real transports are covered by e2e). */
 class Harness {
@@ -69,8 +70,8 @@ class Harness {
     return e;
   }
 
-  serve(after = 0) {
-    return this.stream.serve('j', after, this.req, this.res as unknown as Response);
+  serve(after = 0, format?: StreamFormat) {
+    return this.stream.serve('j', after, this.req, this.res as unknown as Response, format);
   }
 
   /** Ids and generated frames, in the order written. */
@@ -150,5 +151,33 @@ describe('JobStream', () => {
     buffered = 32 * 1024;
     h.listener!.deliver(h.append('llm.chunk', { content: 'too much' }));
     expect(h.destroyed).toBe(true);
+  });
+
+  it('writes another API’s frames through a format: skipped events, no live marker, a closing frame after the end', async () => {
+    const h = new Harness();
+    let resolveEnding!: (text: string) => void;
+    const format: StreamFormat = {
+      liveMode: null,
+      frame: (e) => (e.type === 'llm.chunk' ? new SseFrame(`id: ${e.seq}\ndata:${String(e.data.content)}\n\n`) : null),
+      ending(this: StreamFormat, terminal) {
+        expect(this).toBe(format); // called as a method: a format may be a class instance
+        return new Promise<SseFrame>((resolve) => (resolveEnding = (text) => resolve(new SseFrame(`id: ${terminal.seq}\ndata:${text}\n\n`))));
+      },
+    };
+    h.append('job.status', { status: 'running' });
+    h.append('llm.chunk', { content: 'a' });
+    await h.serve(0, format);
+    expect(h.frames).toEqual(['2']); // the status sent nothing, and no stream.mode
+    h.listener!.deliver(h.append('workflow.end', { name: 'x' }));
+    h.listener!.deliver(h.append('llm.chunk', { content: 'b' }));
+    h.listener!.deliver(h.append('job.status', { status: 'success' }));
+    expect(h.frames).toEqual(['2', '4']);
+    expect(h.ended).toBe(false); // waits for the closing frame
+    h.listener!.deliver(h.append('job.status', { status: 'success' })); // a stray duplicate end changes nothing
+    resolveEnding('done');
+    await new Promise((r) => setImmediate(r));
+    expect(h.frames).toEqual(['2', '4', '5']);
+    expect(h.out.join('')).toContain('id: 5\ndata:done');
+    expect(h.ended).toBe(true);
   });
 });

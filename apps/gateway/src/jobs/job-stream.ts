@@ -4,7 +4,7 @@ import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } 
 import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
 import { GatewayConfig } from '../config';
 import { LiveEvents } from './live-events';
-import { eventFrame, KEEPALIVE_FRAME, LIVE_MODE_FRAME, retryFrame, type SseFrame, SseOutput } from './sse';
+import { JOB_EVENTS_FORMAT, KEEPALIVE_FRAME, retryFrame, type SseFrame, SseOutput, type StreamFormat } from './sse';
 
 const PAGE = 2000;
 
@@ -16,6 +16,9 @@ class StreamSession {
   finished = false;
   closed = false;
   live = false;
+  /** The job ended and the stream is ending (the format's closing frame may still be on its way). */
+  ending = false;
+  terminal?: JobEvent;
   lastActivity = Date.now();
   private inbox: JobEvent[] = [];
   private pumping = false;
@@ -30,6 +33,7 @@ class StreamSession {
     after: number,
     readonly res: Response,
     private readonly owner: JobStream,
+    readonly format: StreamFormat,
   ) {
     this.lastSent = after;
   }
@@ -44,10 +48,14 @@ class StreamSession {
   /** Writes an event unless the client already has it. */
   send(e: JobEvent): void {
     if (this.closed || this.finished || e.seq <= this.lastSent) return;
-    this.out.write(eventFrame(e));
+    const frame = this.format.frame(e);
+    if (frame) this.out.write(frame);
     this.lastSent = e.seq;
     this.lastActivity = Date.now();
-    if (isTerminalStatusEvent(e)) this.finished = true;
+    if (isTerminalStatusEvent(e)) {
+      this.finished = true;
+      this.terminal = e;
+    }
   }
 
   /** Live events arrive here (possibly out of order across publishers) and are sent strictly in seq order. */
@@ -56,7 +64,7 @@ class StreamSession {
     if (this.live && !this.pumping && this.inbox.length === 0 && e.seq === this.lastSent + 1) {
       // The common case — the next event, nothing pending — is written synchronously: no promise per client per event.
       this.send(e);
-      if (this.finished) this.owner.close(this, false);
+      if (this.finished) this.owner.finish(this);
       else if (this.owner.overBuffer(this)) this.owner.close(this, true);
       return;
     }
@@ -78,7 +86,7 @@ class StreamSession {
         this.send(next);
         if (this.owner.overBuffer(this)) return this.owner.close(this, true);
       }
-      if (this.finished) this.owner.close(this, false);
+      if (this.finished) this.owner.finish(this);
     } catch (err) {
       this.owner.fail(this, err);
     } finally {
@@ -126,12 +134,15 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     return this.sessions.size;
   }
 
-  /** Serves one stream request. Errors before the first byte propagate (404 etc.); after it, the stream just ends. */
-  async serve(jobId: string, after: number, req: Request, res: Response): Promise<void> {
+  /**
+   * Serves one stream request in `format` (the job API's by default). Errors before the first byte
+   * propagate (404 etc.); after it, the stream just ends.
+   */
+  async serve(jobId: string, after: number, req: Request, res: Response, format: StreamFormat = JOB_EVENTS_FORMAT): Promise<void> {
     const ctx = RequestContextStore.current() ?? { correlationId: RequestContextStore.correlationId() };
     // Listening starts before the first page is read; live events arriving meanwhile wait in the
     // session's inbox (it is not live yet), so none is lost in the handoff.
-    const s = new StreamSession(jobId, ctx, after, res, this);
+    const s = new StreamSession(jobId, ctx, after, res, this, format);
     const stopListening = await this.liveEvents.listen(jobId, s);
     let handedOff = false;
     try {
@@ -161,8 +172,8 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
 
       await this.replay(s, first);
       if (s.closed) return;
-      if (s.finished) return this.close(s, false);
-      s.out.write(LIVE_MODE_FRAME);
+      if (s.finished) return this.finish(s);
+      if (format.liveMode) s.out.write(format.liveMode);
       s.live = true;
       await s.pump();
     } catch (err) {
@@ -191,6 +202,21 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       if (page.events.length === 0) return;
       for (const e of page.events) if (e.seq <= upTo) s.send(e);
     }
+  }
+
+  /** The job ended: the format's closing frame, if it has one, then the end of the response. */
+  finish(s: StreamSession): void {
+    if (s.ending) return;
+    s.ending = true;
+    const { format, terminal } = s;
+    if (!format.ending || !terminal || s.closed) return this.close(s, false);
+    RequestContextStore.run(s.ctx, () => format.ending!(terminal)).then(
+      (frame) => {
+        if (!s.closed && frame) s.out.write(frame);
+        this.close(s, false);
+      },
+      (err: unknown) => this.fail(s, err),
+    );
   }
 
   forget(s: StreamSession): void {

@@ -44,6 +44,26 @@ export const KEEPALIVE_FRAME = new SseFrame(': keep-alive\n\n');
 export const retryFrame = (ms: number): SseFrame => new SseFrame(`retry: ${ms}\n\n`);
 
 /**
+ * How a stream shows a job's log on the wire. JobStream does the rest (replay, live handoff, order,
+ * gaps, backpressure, keep-alive) the same way for every format, so another API's stream of the same
+ * job is only another format.
+ */
+export interface StreamFormat {
+  /** The frame of one logged event, or null to send nothing for it (its seq still counts as sent). */
+  frame(e: JobEvent): SseFrame | null;
+  /**
+   * Written after the terminal `job.status` has been handled by `frame`, before the stream ends — for
+   * a closing frame that needs more than the event (the run's result). Runs as the stream's caller.
+   */
+  ending?(terminal: JobEvent): Promise<SseFrame | null>;
+  /** Sent once when a replayed stream turns live; null: nothing. */
+  liveMode: SseFrame | null;
+}
+
+/** The Async Job API's stream: every logged event as `id`/`event`/`data`, and the `stream.mode` handoff. */
+export const JOB_EVENTS_FORMAT: StreamFormat = { frame: eventFrame, liveMode: LIVE_MODE_FRAME };
+
+/**
  * The body of an event-stream response, once its headers are sent. Frames go straight to the socket:
  * `res.write` corks the socket and uncorks it on the next tick for every write, and at 1 000 streams
  * × 40 events/s that bookkeeping was ~40 % of the gateway's CPU (profiled). The headers and the end of

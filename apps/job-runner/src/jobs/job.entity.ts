@@ -4,6 +4,8 @@ import type { JobStatus, Principal } from '@platform/contracts';
 export interface JobOptions {
   collections?: string[];
   principal?: Principal;
+  /** Further options for the agent (a service's params, a chat's messages). */
+  agent_options?: Record<string, unknown>;
 }
 
 @Entity({ name: 'jobs' })

@@ -96,7 +96,7 @@ export class JobProcessor implements OnApplicationBootstrap, OnApplicationShutdo
     jobId: string,
     agentType: string,
     input: string,
-    options: { collections?: string[]; principal?: { skip_clarifier?: boolean } },
+    options: { collections?: string[]; principal?: { skip_clarifier?: boolean }; agent_options?: Record<string, unknown> },
     writer: JobEventWriter,
     signal: AbortSignal,
   ): Promise<void> {
@@ -106,7 +106,7 @@ export class JobProcessor implements OnApplicationBootstrap, OnApplicationShutdo
       const ctx: AgentContext = {
         jobId,
         input,
-        options: { collections: options.collections, skip_clarifier: options.principal?.skip_clarifier ?? true },
+        options: { ...options.agent_options, collections: options.collections, skip_clarifier: options.principal?.skip_clarifier ?? true },
         emit: (e) => writer.append(e),
         signal,
         llm: this.llm,

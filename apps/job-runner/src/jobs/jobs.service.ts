@@ -63,7 +63,7 @@ export class JobsService {
       owner,
       agent_type: cmd.agent_type,
       input: cmd.input,
-      options: { collections: cmd.collections, principal },
+      options: { collections: cmd.collections, principal, ...(cmd.agent_options && { agent_options: cmd.agent_options }) },
       expiry_seconds: cmd.expiry_seconds ?? DEFAULT_EXPIRY_SECONDS,
       idempotency_key: cmd.idempotency_key ?? null,
       request_hash: requestHash,

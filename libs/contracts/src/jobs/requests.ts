@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, NotContains } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, NotContains } from 'class-validator';
 
 /* What callers send to the job engine: the submit body (validated at the gateway and again in job-runner) and job references. */
 
@@ -46,6 +46,11 @@ export class SubmitJobCommand extends SubmitJobDto {
   @IsString()
   @Length(1, 200)
   idempotency_key?: string;
+
+  /** Options for the agent beyond the job API's own (a service's params, a chat's messages); not part of the public submit body. */
+  @IsOptional()
+  @IsObject()
+  agent_options?: Record<string, unknown>;
 }
 
 export class JobRef {
