@@ -113,6 +113,21 @@ describe('StreamSlots (integration)', () => {
     expect(await other.acquire(ask('hank', 'j3'))).toBeNull();
   });
 
+  it('a slot released while Redis is unusable is removed by the next refresh that reaches it', async () => {
+    const circuit = new RedisCircuit(redis);
+    const a = new StreamSlots(redis, config, circuit);
+    replicas.push(a);
+    const slot = await a.acquire(ask('jane', 'j1'));
+    expect(await redis.zcard(key('jane'))).toBe(1);
+    circuit.failed(); // Redis just failed: the circuit is open
+    slot!.release();
+    await sleep(50);
+    expect(await redis.zcard(key('jane'))).toBe(1); // still counted (our lease lives)…
+    circuit.succeeded();
+    await a.refresh();
+    expect(await redis.zcard(key('jane'))).toBe(0); // …until the refresh removes it
+  });
+
   it('with Redis unreachable, decides at once and caps per replica; Redis learns of those slots when it is back', async () => {
     // A port nothing listens on: the connection is never ready.
     const port = await new Promise<number>((resolve) => {

@@ -107,6 +107,8 @@ export class StreamSlots implements OnModuleDestroy {
   private readonly held = new Map<string, Held>();
   /** This replica's open slots per caller: the cap while Redis is unusable. */
   private readonly perCaller = new Map<string, number>();
+  /** Slots released while Redis was unusable (member → set): removed by the next refresh that reaches it. */
+  private readonly unreleased = new Map<string, string>();
   private timer?: NodeJS.Timeout;
   private ticks = 0;
   /** Redis may be missing some held members (a refresh or an acquire failed): the next refresh re-adds them. */
@@ -167,11 +169,19 @@ export class StreamSlots implements OnModuleDestroy {
     return {
       release: () => {
         if (!this.unhold(member)) return;
-        if (this.circuit.allow())
-          this.redis.zrem(key, member).then(
-            () => this.circuit.succeeded(),
-            () => this.circuit.failed(),
-          );
+        const later = () => {
+          // Not removed (Redis unusable): our lease keeps it counted, so the next good refresh removes it.
+          this.unreleased.set(member, key);
+          this.keepTicking();
+        };
+        if (!this.circuit.allow()) return later();
+        this.redis.zrem(key, member).then(
+          () => this.circuit.succeeded(),
+          () => {
+            this.circuit.failed();
+            later();
+          },
+        );
       },
     };
   }
@@ -179,7 +189,15 @@ export class StreamSlots implements OnModuleDestroy {
   private hold(member: string, h: Held): void {
     this.held.set(member, h);
     this.perCaller.set(h.caller, (this.perCaller.get(h.caller) ?? 0) + 1);
-    if (!this.timer) {
+    this.keepTicking();
+  }
+
+  /** The refresh timer runs while this replica holds slots or owes Redis a removal. */
+  private keepTicking(): void {
+    if (this.held.size === 0 && this.unreleased.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    } else if (!this.timer) {
       this.lastRefresh = Date.now();
       this.timer = setInterval(() => void this.refresh(), LEASE_REFRESH_MS);
       this.timer.unref();
@@ -193,20 +211,18 @@ export class StreamSlots implements OnModuleDestroy {
     const n = (this.perCaller.get(h.caller) ?? 1) - 1;
     if (n > 0) this.perCaller.set(h.caller, n);
     else this.perCaller.delete(h.caller);
-    if (this.held.size === 0) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
+    this.keepTicking();
     return true;
   }
 
   /**
-   * Extends this replica's lease, in one round trip: one command, plus every SET_TTL_EVERY ticks the
-   * TTL of each slot set held here, plus, after a failure or a late tick, every held member again
-   * (ZADD NX: a slot a resume took over, or that was written nowhere while Redis was down, counts again).
+   * Extends this replica's lease, in one round trip: one command, plus the removals Redis missed, plus,
+   * after a failure or a late tick and every SET_TTL_EVERY ticks anyway, every held member again and
+   * the TTL of its set (ZADD NX: a slot a resume took over, or that was written nowhere while Redis
+   * was down, counts again).
    */
   async refresh(): Promise<void> {
-    if (this.held.size === 0) return;
+    if (this.held.size === 0 && this.unreleased.size === 0) return;
     const now = Date.now();
     // Late (a stalled event loop, a slow Redis): a resume may have taken one of our slots over as stale.
     if (now - this.lastRefresh > 1.5 * LEASE_REFRESH_MS) this.resync = true;
@@ -219,6 +235,8 @@ export class StreamSlots implements OnModuleDestroy {
     const resync = this.resync || periodic;
     this.resync = false;
     const pipeline = this.redis.pipeline().set(this.leaseKey, '1', 'PX', LEASE_MS);
+    const removing = [...this.unreleased];
+    for (const [member, key] of removing) pipeline.zrem(key, member);
     if (resync) {
       for (const h of this.held.values()) pipeline.zadd(h.key, 'NX', now, h.member);
       for (const key of new Set([...this.held.values()].map((h) => h.key))) pipeline.pexpire(key, SET_TTL_MS);
@@ -229,6 +247,8 @@ export class StreamSlots implements OnModuleDestroy {
       if (failed) throw failed;
       this.circuit.succeeded();
       this.lastRefresh = Date.now();
+      for (const [member] of removing) this.unreleased.delete(member);
+      this.keepTicking();
     } catch (err) {
       this.circuit.failed();
       this.resync = true;
