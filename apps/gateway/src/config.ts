@@ -13,6 +13,26 @@ export class GatewayConfig extends InfraConfig {
   @Max(64 * 1024 * 1024)
   JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
+  // ── Slow or broken clients (docs/reliability.md) ──
+
+  /** Whole request head (request line and headers) must arrive within this, else 408 and the connection is closed. */
+  @IsInt()
+  @Min(1000)
+  @Max(300_000)
+  HTTP_HEADERS_TIMEOUT_MS = 5000;
+
+  /** A request body that sends no byte for this long is answered 408 and its connection closed (a stalled upload, a dead client). */
+  @IsInt()
+  @Min(1000)
+  @Max(300_000)
+  HTTP_BODY_IDLE_TIMEOUT_MS = 5000;
+
+  /** Whole request, body included, must arrive within this (408 beyond). Uploads have their own bound: UPLOAD_REQUEST_TIMEOUT_MS. */
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
   /** SSE: comment frame period that keeps proxies from closing idle streams. */
   @IsInt()
   @Min(1000)
@@ -64,6 +84,12 @@ export class GatewayConfig extends InfraConfig {
   @Min(1024)
   @Max(16 * 1024 * 1024 * 1024)
   UPLOAD_MAX_REQUEST_BYTES = 200 * 1024 * 1024;
+
+  /** Knowledge uploads: the whole multipart request must arrive within this (10 min: 200 MiB at 2.8 Mbit/s); a stalled one is cut by HTTP_BODY_IDLE_TIMEOUT_MS. */
+  @IsInt()
+  @Min(1000)
+  @Max(24 * 3_600_000)
+  UPLOAD_REQUEST_TIMEOUT_MS = 600_000;
 
   // ── Authentication, stream tickets and limits (see docs/auth.md) ──
 

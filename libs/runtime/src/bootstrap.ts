@@ -12,8 +12,13 @@ export interface ServiceBootstrap {
   natsUrl: string;
   /** Listen for NATS requests as this queue group, so replicas share the work. */
   queue?: string;
-  /** Called after the HTTP server listens (e.g. to print where). */
+  /** Called before the HTTP server listens (middleware, pipes, server settings). */
   configure?: (app: INestApplication) => void | Promise<void>;
+  /**
+   * On SIGTERM/SIGINT, run first, while every provider is still up (e.g. stop accepting HTTP and let
+   * in-flight requests finish); then the app closes (Nest's shutdown hooks).
+   */
+  beforeClose?: (app: INestApplication) => Promise<void>;
 }
 
 /**
@@ -26,7 +31,7 @@ export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApp
   // (size limit, NUL check). A form-encoded body is then simply not parsed and fails validation.
   const app = await NestFactory.create(opts.module, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  stopOnSignals(app, opts);
   if (opts.configure) await opts.configure(app);
   if (opts.queue) {
     // Registered on the app and inherited by the NATS listener (the one wiring for every backend's NATS
@@ -44,6 +49,31 @@ export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApp
   }
   await app.listen(opts.port, process.env.HOST ?? '0.0.0.0');
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT: `beforeClose`, then the app's shutdown hooks, then exit 0 (1 if the stop failed), so
+ * a supervisor sees a clean stop. (Nest's own handler re-raises the signal after the hooks, and the
+ * process then ends by the signal, not with a code.) A second signal while stopping is ignored: the
+ * supervisor's SIGKILL after its grace period is the bound.
+ */
+function stopOnSignals(app: INestApplication, opts: ServiceBootstrap): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      try {
+        await opts.beforeClose?.(app);
+        await app.close();
+        process.exit(0);
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'fatal', message: `${opts.service} did not stop cleanly: ${(err as Error).message}` }));
+        process.exit(1);
+      }
+    })();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
 }
 
 /** `node main.js migrate` applies migrations and exits; anything else starts the service. */

@@ -200,6 +200,27 @@ describe('Async Job API (e2e)', () => {
     await json(`${api}/job/${id}/cancel`, { method: 'POST' });
   });
 
+  it('honours Connection: close on a stream: says so and closes the connection when the stream ends', async () => {
+    const id = (await submit({ agent_type: 'echo', input: 'close me' })).body.job_id as string;
+    await waitStatus(id, 'success');
+    const { hostname, port, pathname } = new URL(api);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = net.connect(Number(port), hostname, () =>
+        sock.write(`GET ${pathname}/job/${id}/stream HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`),
+      );
+      sock.on('data', (d: Buffer) => chunks.push(d));
+      sock.on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))); // the server closed it
+      sock.on('error', reject);
+      setTimeout(() => reject(new Error(`connection still open: ${Buffer.concat(chunks).toString('utf8').slice(0, 300)}`)), 5000).unref();
+    });
+    const head = raw.split('\r\n\r\n')[0];
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/^connection: close$/im);
+    expect(head).not.toMatch(/keep-alive/i);
+    expect(raw).toContain('"status":"success"');
+  });
+
   it('hands off from replay to live exactly once, identically on two gateways', async () => {
     const id = (await submit({ agent_type: 'shallow_researcher', input: slowInput(150, 20) })).body.job_id as string;
     // One client from the start on gateway A; others join mid-run on gateway B, one resuming by id.

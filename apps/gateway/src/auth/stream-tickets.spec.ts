@@ -65,3 +65,23 @@ describe('StreamTickets', () => {
     expect(await tickets.verify('garbage')).toBeNull();
   });
 });
+
+describe('StreamTickets without a configured secret', () => {
+  it('answers 503 (not 500) while Redis, which holds the shared key, is unreachable, and recovers when it is back', async () => {
+    let down = true;
+    const store = new Map<string, string>();
+    const redis = {
+      set: async (k: string, v: string) => {
+        if (down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+        if (!store.has(k)) store.set(k, v);
+        return 'OK';
+      },
+      get: async (k: string) => store.get(k) ?? null,
+    };
+    const shared = new StreamTickets({ ...config, STREAM_TICKET_SECRET: undefined } as GatewayConfig, redis as never, new Reflector());
+    await expect(shared.issue('job1', alice)).rejects.toMatchObject({ status: 503 });
+    down = false;
+    const { ticket } = await shared.issue('job1', alice);
+    expect(await shared.verify(ticket)).toMatchObject({ j: 'job1' });
+  });
+});

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type ExecutionContext, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
@@ -100,10 +100,16 @@ export class StreamTickets implements TicketAuthenticator {
     return this.key;
   }
 
+  /** The key all replicas share, created once in Redis. Redis unreachable: a 503 (Retry-After), not a 500. */
   private async sharedKey(): Promise<Buffer> {
     const name = `${this.config.REDIS_KEY_PREFIX}stream-ticket-key`;
-    await this.redis.set(name, randomBytes(32).toString('base64'), 'NX');
-    const value = await this.redis.get(name);
+    let value: string | null;
+    try {
+      await this.redis.set(name, randomBytes(32).toString('base64'), 'NX');
+      value = await this.redis.get(name);
+    } catch (err) {
+      throw new ServiceUnavailableException({ detail: 'Stream tickets are temporarily unavailable; retry shortly' }, { cause: err });
+    }
     if (!value) throw new Error('stream ticket key missing in Redis');
     return Buffer.from(value, 'base64');
   }

@@ -18,7 +18,7 @@ export class HealthController {
   @Get()
   async health(@Res({ passthrough: true }) res: Response) {
     const connected = await this.bus.isConnected();
-    if (!connected) res.status(HttpStatus.SERVICE_UNAVAILABLE);
+    if (!connected) res.status(HttpStatus.SERVICE_UNAVAILABLE).setHeader('Retry-After', '2');
     return { status: connected ? 'healthy' : 'unhealthy', version, timestamp: new Date().toISOString() };
   }
 
@@ -45,6 +45,7 @@ export class HealthController {
     );
     const ready = nats === 'up' && Object.values(services).every((s) => s.status === 'up');
     res.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    if (!ready) res.setHeader('Retry-After', '2'); // like every 503 of the gateway
     return { status: ready ? 'ready' : 'not_ready', version, timestamp: new Date().toISOString(), dependencies: { nats }, services };
   }
 }

@@ -5,7 +5,7 @@ import type { EventsPage, JobEvent, JobStatus } from '@platform/contracts';
 import type { Bus } from '@platform/runtime';
 import type { GatewayConfig } from '../config';
 import { JobStream } from './job-stream';
-import type { LiveEvents, LiveListener } from './live-events';
+import { LiveEventsUnavailable, type LiveEvents, type LiveListener } from './live-events';
 import { SseFrame, type StreamFormat } from './sse';
 
 /** The handoff logic against a scripted log and live feed (the real transports are covered by e2e). */
@@ -20,6 +20,9 @@ class Harness {
   readonly req = new EventEmitter() as unknown as Request;
   readonly out: string[] = [];
   statusCode = 0;
+  headers: Record<string, string> = {};
+  /** listen() rejects with this (NATS down). */
+  listenError?: Error;
   ended = false;
   destroyed = false;
   writable = 0;
@@ -36,6 +39,7 @@ class Harness {
     } as unknown as Bus;
     const live = {
       listen: async (_id: string, l: LiveListener) => {
+        if (this.listenError) throw this.listenError;
         this.listener = l;
         return () => (this.unsubscribed = true);
       },
@@ -49,7 +53,10 @@ class Harness {
       this.statusCode = code;
       return this.res;
     },
-    writeHead: (code: number) => (this.statusCode = code),
+    writeHead: (code: number, headers: Record<string, string>) => {
+      this.statusCode = code;
+      this.headers = headers;
+    },
     flushHeaders: () => undefined,
     write: (chunk: string) => {
       this.out.push(chunk);
@@ -137,6 +144,44 @@ describe('JobStream', () => {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(h.frames).toEqual(['1', 'LIVE', '2']);
+  });
+
+  it('leaves the Connection header to Node, so a client that asked for close gets close', async () => {
+    const h = new Harness();
+    h.append('job.status', { status: 'running' });
+    await h.serve();
+    expect(h.statusCode).toBe(200);
+    expect(h.headers['Content-Type']).toMatch(/^text\/event-stream/);
+    expect(Object.keys(h.headers).map((k) => k.toLowerCase())).not.toContain('connection');
+  });
+
+  it('answers 503 at once while live events are unavailable (NATS down), holding nothing open', async () => {
+    const h = new Harness();
+    h.append('job.status', { status: 'running' });
+    h.listenError = new LiveEventsUnavailable('NATS is unreachable');
+    await expect(h.serve()).rejects.toMatchObject({ status: 503 });
+    expect(h.stream.openStreams).toBe(0);
+  });
+
+  it('on a stop, ends every open stream, and ends a stream opened afterwards right after its retry frame', async () => {
+    const open = new Harness();
+    open.append('job.status', { status: 'running' });
+    await open.serve();
+    expect(open.stream.openStreams).toBe(1);
+    open.stream.endAll();
+    expect(open.ended).toBe(true);
+    expect(open.destroyed).toBe(false); // nothing unread: a clean end, the client reconnects after retry:
+    expect(open.stream.openStreams).toBe(0);
+
+    const late = new Harness();
+    late.append('job.status', { status: 'running' });
+    late.stream.endAll();
+    await late.serve();
+    expect(late.statusCode).toBe(200);
+    expect(late.out.join('')).toBe('retry: 3000\n\n');
+    expect(late.ended).toBe(true);
+    expect(late.unsubscribed).toBe(true);
+    expect(late.stream.openStreams).toBe(0);
   });
 
   it('disconnects a client that stops reading once its buffer passes the bound', async () => {

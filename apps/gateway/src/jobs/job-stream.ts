@@ -1,9 +1,9 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } from '@platform/contracts';
 import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
 import { GatewayConfig } from '../config';
-import { LiveEvents } from './live-events';
+import { LiveEvents, LiveEventsUnavailable } from './live-events';
 import { JOB_EVENTS_FORMAT, KEEPALIVE_FRAME, retryFrame, type SseFrame, SseOutput, type StreamFormat } from './sse';
 
 const PAGE = 2000;
@@ -106,6 +106,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobStream.name);
   private readonly sessions = new Set<StreamSession>();
   private keepAlive?: NodeJS.Timeout;
+  private stopping = false;
   /** The `retry:` hint is the same for every stream: built once. */
   private readonly retry: SseFrame;
 
@@ -124,9 +125,20 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     this.keepAlive.unref();
   }
 
-  /** Before the HTTP server closes: open streams would hold it open; clients resume elsewhere by id. */
+  /**
+   * The gateway is stopping: every open stream ends now, and a stream that opens from now on ends
+   * right after its `retry:` frame. Their clients reconnect (to another replica) with Last-Event-ID
+   * and lose nothing. An ended response completes cleanly; one a slow reader has not taken yet is cut.
+   */
+  endAll(): void {
+    this.stopping = true;
+    for (const s of this.sessions) this.close(s, s.out.buffered > 0);
+  }
+
+  /** Whatever is left when the providers stop (without a drain, e.g. in tests). */
   beforeApplicationShutdown(): void {
     clearInterval(this.keepAlive);
+    this.stopping = true;
     for (const s of this.sessions) this.close(s, true);
   }
 
@@ -143,7 +155,15 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     // Listening starts before the first page is read; live events arriving meanwhile wait in the
     // session's inbox (it is not live yet), so none is lost in the handoff.
     const s = new StreamSession(jobId, ctx, after, res, this, format);
-    const stopListening = await this.liveEvents.listen(jobId, s);
+    let stopListening: () => void;
+    try {
+      stopListening = await this.liveEvents.listen(jobId, s);
+    } catch (err) {
+      // NATS is down: say so at once (503 + Retry-After) rather than hold the request open.
+      if (err instanceof LiveEventsUnavailable)
+        throw new ServiceUnavailableException({ detail: 'Live job events are unavailable; retry shortly' }, { cause: err });
+      throw err;
+    }
     let handedOff = false;
     try {
       const first = await this.page(ctx, jobId, after);
@@ -151,10 +171,10 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
         res.status(204).end(); // finished and nothing left: EventSource stops reconnecting
         return;
       }
+      // No Connection header: Node sends keep-alive, or close when the client asked for it or the gateway is stopping.
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
-        Connection: 'keep-alive',
         'X-Accel-Buffering': 'no',
         'Content-Encoding': 'identity',
       });
@@ -165,6 +185,10 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
       res.flushHeaders();
       s.out = new SseOutput(res);
       s.out.write(this.retry);
+      if (this.stopping) {
+        res.end(); // the client reconnects after `retry:`, to a replica that is not stopping
+        return;
+      }
       this.sessions.add(s);
       handedOff = true;
       s.stopListening = stopListening;

@@ -14,6 +14,14 @@ interface Topic {
   subscription: Promise<Subscription>;
 }
 
+/** Live events cannot be listened to now (NATS unreachable): the stream request is a 503, at once. */
+export class LiveEventsUnavailable extends Error {
+  override name = 'LiveEventsUnavailable';
+}
+
+/** A subscription not registered within this is given up: NATS does not answer. */
+export const LISTEN_TIMEOUT_MS = 2000;
+
 /**
  * Live events per job, shared by every stream of that job on this gateway: one NATS subscription and
  * one JSON parse per event, however many clients watch.
@@ -21,14 +29,20 @@ interface Topic {
 @Injectable()
 export class LiveEvents implements OnApplicationShutdown {
   private readonly topics = new Map<string, Topic>();
+  /** NATS connection state, from the connection's status events (a stream asked while it is down fails at once). */
+  private natsDown = false;
+  private watching = false;
 
   constructor(private readonly bus: Bus) {}
 
   /**
    * Resolves once the subscription is registered at the server (flush), so anything published after
-   * this returns is delivered — the replay that follows covers everything before.
+   * this returns is delivered — the replay that follows covers everything before. Rejects with
+   * LiveEventsUnavailable at once while NATS is known to be down, or after LISTEN_TIMEOUT_MS.
    */
   async listen(jobId: string, listener: LiveListener): Promise<() => void> {
+    this.watchConnection();
+    if (this.natsDown) throw new LiveEventsUnavailable('NATS is unreachable');
     let topic = this.topics.get(jobId);
     if (!topic) {
       const listeners = new Set<LiveListener>();
@@ -45,20 +59,48 @@ export class LiveEvents implements OnApplicationShutdown {
       topic = created;
     }
     topic.listeners.add(listener);
-    try {
-      await topic.subscription;
-    } catch (err) {
-      topic.listeners.delete(listener);
-      throw err;
-    }
     const t = topic;
-    return () => {
+    const stop = () => {
       t.listeners.delete(listener);
       if (t.listeners.size === 0 && this.topics.get(jobId) === t) {
         this.topics.delete(jobId);
         void t.subscription.then((sub) => sub.unsubscribe()).catch(() => undefined);
       }
     };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        t.subscription,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new LiveEventsUnavailable(`NATS did not register a subscription within ${LISTEN_TIMEOUT_MS} ms`)), LISTEN_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      stop();
+      throw err instanceof LiveEventsUnavailable ? err : new LiveEventsUnavailable(`NATS: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return stop;
+  }
+
+  /** Follows the connection's status events from the first stream on (the connection exists by then). */
+  private watchConnection(): void {
+    if (this.watching) return;
+    this.watching = true;
+    void (async () => {
+      try {
+        const nc = await this.bus.connection();
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect' || s.type === 'reconnecting' || s.type === 'staleConnection') this.natsDown = true;
+          else if (s.type === 'reconnect') this.natsDown = false;
+        }
+      } catch {
+        /* not connected yet: the next stream tries again */
+      }
+      this.watching = false;
+      this.natsDown = false;
+    })();
   }
 
   get topicCount(): number {

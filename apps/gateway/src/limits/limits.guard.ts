@@ -13,6 +13,15 @@ export function callerKey(principal: Principal | undefined, req: Request): strin
   return p.type === 'anonymous' ? `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}` : `p:${ownerOf(p)}`;
 }
 
+/** What a stream request streams: its job (the route's job parameter), else its path. */
+function streamedResource(req: Request, jobParam: string | false): string {
+  const id: unknown = jobParam ? req.params?.[jobParam] : undefined;
+  return typeof id === 'string' ? id : req.path;
+}
+
+/** An EventSource reconnect carries the id of the last event it received. */
+const isResume = (req: Request): boolean => (req.headers['last-event-id'] ?? '').length > 0;
+
 export class TooManyRequests extends HttpException {
   constructor(detail: string) {
     super({ detail }, HttpStatus.TOO_MANY_REQUESTS);
@@ -42,8 +51,9 @@ export class LimitsGuard implements CanActivate {
     const key = callerKey(req.principal, req);
     await this.rateLimit(key, res);
     // A HEAD of a stream gets its headers and no body: it holds no slot.
-    if (streamRouteOf(this.reflector, context) && req.method !== 'HEAD' && this.slots.max > 0) {
-      const slot = await this.slots.acquire(key);
+    const stream = streamRouteOf(this.reflector, context);
+    if (stream && req.method !== 'HEAD' && this.slots.max > 0) {
+      const slot = await this.slots.acquire({ caller: key, stream: streamedResource(req, stream.ticketParam), resume: isResume(req) });
       if (!slot) {
         res.setHeader('Retry-After', '5');
         throw new TooManyRequests(`Too many concurrent streams (limit ${this.slots.max} per caller)`);
