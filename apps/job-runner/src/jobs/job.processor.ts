@@ -149,6 +149,9 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
       onFenced: () => controller.abort(new Error('run superseded')),
       onUnavailable: (err) => controller.abort(new HandBack('unavailable', `event log unavailable: ${err.message}`, true)),
     });
+    // However the run is stopped, it writes nothing more (a write in flight finishes).
+    controller.signal.addEventListener('abort', () => writer.abandon(), { once: true });
+    if (controller.signal.aborted) writer.abandon();
     const principal = job.options.principal;
     try {
       await RequestContextStore.run({ correlationId: jobId, principal }, () =>
@@ -196,23 +199,26 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     } catch (err) {
       failure = { error: err };
     }
-    if (signal.aborted) {
-      // Cancelled (`interrupted` is already written), superseded, or handed back: write nothing more.
-      writer.abandon();
+    // Cancelled (`interrupted` is already written), superseded, or handed back: the writer was abandoned
+    // when the signal fired, so nothing more is written; a hand-back goes on to Bull.
+    const aborted = async () => {
       await writer.flush();
       if (signal.reason instanceof HandBack) throw signal.reason;
-      return;
-    }
+    };
+    if (signal.aborted) return aborted();
     await writer.flush();
     if (writer.unavailable) throw new HandBack('unavailable', `event log unavailable: ${writer.unavailable.message}`, true);
+    let outcome: unknown;
     if (!failure) {
-      await writer.transition({ from: ['running'], to: 'success', report });
-      return;
+      outcome = await writer.transition({ from: ['running'], to: 'success', report });
+    } else {
+      const message = messageOf(failure.error);
+      this.logger.warn(`job ${jobId} failed: ${message}`);
+      await writer.append({ type: 'job.error', data: { message } });
+      outcome = await writer.transition({ from: ['running'], to: 'failure', error: message });
     }
-    const message = messageOf(failure.error);
-    this.logger.warn(`job ${jobId} failed: ${message}`);
-    await writer.append({ type: 'job.error', data: { message } });
-    await writer.transition({ from: ['running'], to: 'failure', error: message });
+    // Aborted while the closing writes were retried (e.g. the grace period ended during a Postgres outage).
+    if (!outcome && signal.aborted) return aborted();
   }
 
   private async failLost(jobId: string, reason: string): Promise<void> {

@@ -54,6 +54,11 @@ export class QueueReconciler implements OnApplicationBootstrap, BeforeApplicatio
     await Promise.race([this.running, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
 
+  /** Resolves when no reconcile is in progress. */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   /** Runs a reconcile now, or once more after the one in progress (a reconnect during a pass must not be missed). */
   trigger(): void {
     if (this.stopped) return;
