@@ -46,6 +46,8 @@ export interface WriterOptions {
   lastSeq?: number;
   /** How long a write is retried while a dependency is unavailable (0: not retried). */
   retryMs?: number;
+  /** The first time a write of this run is being retried. */
+  onRetrying?: (err: Error) => void;
 }
 
 /**
@@ -230,6 +232,7 @@ export class JobEventWriter {
   private abandoned = false;
   private lastSeq?: number;
   private unavailableError?: Error;
+  private retried = false;
 
   constructor(
     private readonly log: EventLog,
@@ -340,6 +343,10 @@ export class JobEventWriter {
             this.opts.onUnavailable?.(err as Error);
           }
           throw err;
+        }
+        if (!this.retried) {
+          this.retried = true;
+          this.opts.onRetrying?.(err as Error);
         }
         await sleep(delay);
         if (this.abandoned) throw err;

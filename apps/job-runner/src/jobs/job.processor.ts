@@ -146,6 +146,8 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     const writer = this.log.writer(jobId, attempt, {
       lastSeq: claimed.event.seq,
       retryMs: this.config.JOB_WRITE_RETRY_MS,
+      onRetrying: (err) =>
+        this.logger.warn(`job ${jobId}: event log unavailable (${err.message}); retrying its writes for up to ${this.config.JOB_WRITE_RETRY_MS} ms`),
       onFenced: () => controller.abort(new Error('run superseded')),
       onUnavailable: (err) => controller.abort(new HandBack('unavailable', `event log unavailable: ${err.message}`, true)),
     });
