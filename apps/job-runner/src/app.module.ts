@@ -2,6 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
   AppConfigModule,
+  bullRedisOptions,
   BusModule,
   DatabaseHealth,
   databaseModule,
@@ -13,6 +14,7 @@ import {
 } from '@platform/runtime';
 import { JobRunnerConfig } from './config';
 import { database } from './database';
+import { HAND_BACK_BACKOFF, handBackBackoff } from './jobs/hand-back';
 import { JOBS_QUEUE } from './jobs/job-queue';
 import { JobsModule } from './jobs/jobs.module';
 import { CoordinationModule } from './coordination/coordination.module';
@@ -34,14 +36,19 @@ export class AppModule {
         BusModule.forRoot({ url: config.NATS_URL, name: 'job-runner', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
         BullModule.forRoot({
-          redis: config.REDIS_URL,
+          // Reconnects within a second of Redis returning (Bull's default backoff grows to 20 s).
+          redis: bullRedisOptions(config.REDIS_URL),
           prefix: 'platform',
           settings: {
             lockDuration: config.JOB_LOCK_MS,
             lockRenewTime: Math.floor(config.JOB_LOCK_MS / 3),
             stalledInterval: config.JOB_STALLED_CHECK_MS,
-            // Our own attempt counter decides; Bull only needs to hand the job back.
+            // Stalls are runs lost with their replica. Our own attempt counter decides; Bull only needs to
+            // hand the job back. A hand-back (HandBack) is a retry of the entry, never a stall.
             maxStalledCount: config.JOB_MAX_ATTEMPTS,
+            // After a Redis error a worker slot waits this long before polling again (default 5 s).
+            retryProcessDelay: 1000,
+            backoffStrategies: { [HAND_BACK_BACKOFF]: handBackBackoff },
           },
         }),
         jobs,

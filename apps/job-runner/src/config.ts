@@ -34,6 +34,15 @@ export class JobRunnerConfig extends QueueConfig {
   @Max(600_000)
   JOB_STALLED_CHECK_MS = 5_000;
 
+  /**
+   * How long a run retries an event-log write while Postgres is unavailable before it hands its job
+   * back to the queue (the job then runs again later as a new attempt, not counted as lost).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  JOB_WRITE_RETRY_MS = 30_000;
+
   /** Expired-job and stuck-job sweep period. */
   @IsInt()
   @Min(500)

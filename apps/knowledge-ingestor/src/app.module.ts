@@ -2,6 +2,7 @@ import { BullModule, getQueueToken } from '@nestjs/bull';
 import { type DynamicModule, Module } from '@nestjs/common';
 import {
   AppConfigModule,
+  bullRedisOptions,
   BusModule,
   DatabaseHealth,
   databaseModule,
@@ -28,7 +29,8 @@ export class AppModule {
         loggingModule('knowledge-ingestor', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'knowledge-ingestor', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
-        BullModule.forRoot({ redis: config.REDIS_URL, prefix: 'platform' }),
+        // Reconnects within a second of Redis returning (Bull's default backoff grows to 20 s, which also held up shutdown).
+        BullModule.forRoot({ redis: bullRedisOptions(config.REDIS_URL), prefix: 'platform' }),
         knowledge,
         ServiceHealthModule.forRoot(
           { service: 'knowledge-ingestor', version },

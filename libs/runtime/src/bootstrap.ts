@@ -42,7 +42,12 @@ export async function bootstrapService(opts: ServiceBootstrap): Promise<INestApp
     app.useGlobalFilters(new RpcErrorFilter());
     app.useGlobalInterceptors(new RpcContextInterceptor());
     app.connectMicroservice<MicroserviceOptions>(
-      { transport: Transport.NATS, options: { ...natsConnectionOptions(opts.natsUrl, opts.service), queue: opts.queue } },
+      {
+        transport: Transport.NATS,
+        // On shutdown: unsubscribe first (new requests go to the other replicas of the queue group), give the
+        // requests already being handled a second to be answered, then close.
+        options: { ...natsConnectionOptions(opts.natsUrl, opts.service), queue: opts.queue, gracefulShutdown: true, gracePeriod: 1000 },
+      },
       { inheritAppConfig: true },
     );
     await app.startAllMicroservices();

@@ -14,3 +14,5 @@ export * from './database';
 export * from './bootstrap';
 export * from './exclusive';
 export * from './dependency-errors';
+export * from './queue-redis';
+export * from './within';

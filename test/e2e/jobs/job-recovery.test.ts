@@ -96,6 +96,41 @@ describe('job recovery (e2e)', () => {
     expect(c.alive).toBe(true);
   }, 60_000);
 
+  it('SIGTERM: the API answers throughout the drain, a running job is handed back at the end of the grace period and finished elsewhere', async () => {
+    const grace = 3000;
+    const a = await startRunner({ SHUTDOWN_GRACE_MS: String(grace), LOG_LEVEL: 'info' });
+    const id = await submit('longer than the grace period [[tokens=120 delay=50]]');
+    await eventually(async () => (await statusOfJob(id)).status === 'running', 30_000, 100);
+    const b = await startRunner(); // started after the job was taken: it can only get it back from a
+    const t0 = Date.now();
+    const stopping = a.stop(grace + 10_000);
+    const answers: number[] = [];
+    while (a.alive && Date.now() - t0 < grace + 10_000) {
+      answers.push((await json(`${api}/job/${id}`)).status);
+      answers.push((await json(`${api}/submit`, { method: 'POST', body: { agent_type: 'echo', input: 'during the drain' } })).status);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stopping;
+    const stoppedAfter = Date.now() - t0;
+    expect(stoppedAfter).toBeLessThan(grace + 3000); // no SIGKILL needed
+    expect(answers.filter((s) => s !== 200 && s !== 201 && s !== 202)).toEqual([]);
+    expect(a.log(200)).toMatch(/handing back 1 running job/);
+    expect(a.log(200)).not.toMatch(/Driver not Connected|FAULTS-CRASH|unhandled/i);
+
+    await eventually(async () => (await statusOfJob(id)).status === 'success', 30_000, 200);
+    expect(b.alive).toBe(true);
+    const stream = await readSse(`${api}/job/${id}/stream`);
+    const seqs = ids(stream.frames);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const running = logged(stream.frames)
+      .filter((f) => statusOf(f) === 'running')
+      .map((f) => (JSON.parse(f.data) as { data: Record<string, unknown> }).data);
+    expect(running).toEqual([
+      { status: 'running', attempt: 1, retried: false },
+      { status: 'running', attempt: 2, retried: true },
+    ]);
+  }, 60_000);
+
   it('cancels a queued job so that it never runs', async () => {
     await startRunner({ JOB_CONCURRENCY: '1' });
     const busy = await submit('occupy the only slot [[tokens=400 delay=20]]');

@@ -88,7 +88,7 @@ describe('EventLog (integration)', () => {
     const second = (await log.transition({ jobId, from: ['running'], to: 'running', newAttempt: true }))!.attempt;
     expect(second).toBe(first + 1);
     let fenced = false;
-    const zombie = log.writer(jobId, first, () => (fenced = true));
+    const zombie = log.writer(jobId, first, { onFenced: () => (fenced = true) });
     await zombie.append({ type: 'llm.chunk', data: { content: 'late' } });
     expect(fenced).toBe(true);
     const current = log.writer(jobId, second);

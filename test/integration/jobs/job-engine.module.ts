@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { BusModule, databaseModule, runMigrations } from '@platform/runtime';
+import { bullRedisOptions, BusModule, databaseModule, runMigrations } from '@platform/runtime';
 import { JobRunnerConfig } from '../../../apps/job-runner/src/config';
 import { database } from '../../../apps/job-runner/src/database';
 import { EventLog } from '../../../apps/job-runner/src/jobs/event-log';
@@ -9,9 +9,10 @@ import { JobEntity } from '../../../apps/job-runner/src/jobs/job.entity';
 import { JOBS_QUEUE, JobQueue } from '../../../apps/job-runner/src/jobs/job-queue';
 import { JobStore } from '../../../apps/job-runner/src/jobs/job.store';
 import { JobSweeper } from '../../../apps/job-runner/src/jobs/job-sweeper';
+import { QueueReconciler } from '../../../apps/job-runner/src/jobs/queue-reconciler';
 import { testEnv } from '../../support/services';
 
-/** The job engine's persistence pieces wired to the real test Postgres, NATS and Redis (no Nest app, no workers). */
+/** The job engine's persistence and queue pieces wired to the real test Postgres, NATS and Redis (no Nest app, no workers). */
 export async function jobEngine(config: Partial<JobRunnerConfig> = {}): Promise<TestingModule> {
   const env = testEnv();
   await runMigrations(env.DATABASE_URL, database);
@@ -21,10 +22,10 @@ export async function jobEngine(config: Partial<JobRunnerConfig> = {}): Promise<
       BusModule.forRoot({ url: cfg.NATS_URL, name: 'job-engine-test', requestTimeoutMs: 5000 }),
       databaseModule(cfg.DATABASE_URL, 5, database),
       TypeOrmModule.forFeature([JobEntity]),
-      BullModule.forRoot({ redis: cfg.REDIS_URL, prefix: `test-${process.pid}` }),
+      BullModule.forRoot({ redis: bullRedisOptions(cfg.REDIS_URL), prefix: `test-${process.pid}` }),
       BullModule.registerQueue({ name: JOBS_QUEUE }),
     ],
-    providers: [EventLog, JobStore, JobQueue, JobSweeper, { provide: JobRunnerConfig, useValue: cfg }],
+    providers: [EventLog, JobStore, JobQueue, JobSweeper, QueueReconciler, { provide: JobRunnerConfig, useValue: cfg }],
   }).compile();
 }
 

@@ -39,6 +39,12 @@ export class ActiveRuns implements OnApplicationBootstrap, OnApplicationShutdown
     return true;
   }
 
+  /** Aborts every run of this process with `reason`; returns how many. */
+  abortAll(reason: Error): number {
+    for (const controller of this.runs.values()) controller.abort(reason);
+    return this.runs.size;
+  }
+
   get size(): number {
     return this.runs.size;
   }

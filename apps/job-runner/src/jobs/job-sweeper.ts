@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EventLog } from './event-log';
@@ -17,7 +17,7 @@ const LIVE_QUEUE_STATES = new Set(['waiting', 'active', 'delayed', 'paused']);
  * attempts remain, else failed. Nothing stays `running` forever.
  */
 @Injectable()
-export class JobSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobSweeper.name);
   private readonly task: PeriodicTask;
 
@@ -35,7 +35,8 @@ export class JobSweeper implements OnApplicationBootstrap, OnApplicationShutdown
     this.task.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
+  /** Before the database closes (onApplicationShutdown), so a sweep in progress finishes on an open pool. */
+  beforeApplicationShutdown(): Promise<void> {
     return this.task.stop();
   }
 

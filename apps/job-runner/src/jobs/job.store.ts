@@ -168,6 +168,15 @@ export class JobStore {
       .getMany();
   }
 
+  /** Ids of `submitted` jobs after `after`, in id order: the queue reconciler's pages. */
+  async submittedIds(after: string, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.jobs.query(`SELECT id FROM job_runner.jobs WHERE status = 'submitted' AND id > $1 ORDER BY id LIMIT $2`, [
+      after,
+      limit,
+    ]);
+    return rows.map((r) => r.id);
+  }
+
   private live() {
     return this.jobs.createQueryBuilder('j').where('(j.expires_at IS NULL OR j.expires_at > now())');
   }

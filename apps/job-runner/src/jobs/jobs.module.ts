@@ -12,12 +12,13 @@ import { JobSweeper } from './job-sweeper';
 import { JobProcessor } from './job.processor';
 import { JobsNatsController } from './jobs.nats.controller';
 import { JobsService } from './jobs.service';
+import { QueueReconciler } from './queue-reconciler';
 import { JobRunnerConfig } from '../config';
 
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity]), BullModule.registerQueue({ name: JOBS_QUEUE }), AgentRegistryModule, BuiltInAgentsModule],
   controllers: [JobsNatsController],
-  providers: [JobStore, EventLog, JobQueue, JobsService, ActiveRuns, JobSweeper, ...agentServiceProviders],
+  providers: [JobStore, EventLog, JobQueue, QueueReconciler, JobsService, ActiveRuns, JobSweeper, ...agentServiceProviders],
   exports: [EventLog, JobStore, JobsService, BullModule],
 })
 export class JobsModule {

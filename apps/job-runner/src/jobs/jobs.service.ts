@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   DEFAULT_EXPIRY_SECONDS,
@@ -29,8 +29,6 @@ const PAGE_BYTES = 768 * 1024;
 /** Job commands and queries, as answered over NATS. Ownership is enforced here, in the owning service. */
 @Injectable()
 export class JobsService {
-  private readonly logger = new Logger(JobsService.name);
-
   constructor(
     private readonly store: JobStore,
     private readonly log: EventLog,
@@ -75,12 +73,9 @@ export class JobsService {
       }
       throw rpcError(ErrorCode.CONFLICT, `Job '${id}' already exists`);
     }
-    try {
-      await this.queue.enqueue(id);
-    } catch (err) {
-      // The job is durable; the sweeper re-queues submitted jobs that have no queue entry.
-      this.logger.error(`enqueue of ${id} failed, the sweeper will retry: ${(err as Error).message}`);
-    }
+    // Answered once the row is committed: the queue is derived state, and a Redis outage must cost
+    // execution latency, not the submit (the QueueReconciler re-adds submitted jobs when Redis is back).
+    this.queue.offer(id);
     return { job_id: id, status: 'submitted', agent_type: cmd.agent_type };
   }
 
@@ -122,7 +117,8 @@ export class JobsService {
     // One atomic step decides the outcome, whether the job is still queued or already running.
     const done = await this.log.transition({ jobId: id, from: ['submitted', 'running'], to: 'interrupted', error: 'Cancelled by request' });
     if (!done) return this.cancel(id, principal); // it changed under us: answer from its new state
-    if (job.status === 'submitted') await this.queue.removeWaiting(id);
+    // Only tidies Redis (a queued job that is no longer submitted never starts), so the reply does not wait on it.
+    if (job.status === 'submitted') this.queue.removeWaiting(id).catch(() => undefined);
     await this.runs.requestAbort(id);
     return { job_id: id, status: 'interrupted' };
   }

@@ -1,6 +1,7 @@
 import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
-import { Logger, type OnApplicationShutdown, type Type } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
 import type { Job } from 'bull';
+import { within } from '@platform/runtime';
 import { IngestorConfig } from '../config';
 import { chunkText, normalizeText } from './chunker';
 import { Embeddings } from './embeddings';
@@ -24,8 +25,10 @@ export interface IngestOutcome {
  * Registered by `KnowledgeModule.forRoot` through `withConcurrency` (INGEST_CONCURRENCY).
  */
 @Processor(INGEST_QUEUE)
-export class IngestProcessor implements OnApplicationShutdown {
+export class IngestProcessor implements BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestProcessor.name);
+  /** Ingests in progress (settled promises), for the shutdown drain. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly queue: IngestQueue,
@@ -50,7 +53,14 @@ export class IngestProcessor implements OnApplicationShutdown {
   }
 
   handle(job: Job<IngestJob>): Promise<IngestOutcome> {
-    return this.ingest(job.data.document_id);
+    const done = this.ingest(job.data.document_id);
+    const settled = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return done;
   }
 
   /** After its last attempt a document fails with the reason. */
@@ -94,8 +104,20 @@ export class IngestProcessor implements OnApplicationShutdown {
     return { status: 'failed', error: reason };
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    // Finish what is running (the grace period is the orchestrator's), then release the queue.
-    await this.queue.queue.close().catch(() => undefined);
+  /**
+   * SIGTERM, before Nest closes the NATS listener: stop taking documents and let those being ingested
+   * finish, bounded by SHUTDOWN_GRACE_MS (less a little for closing). Whatever is still running then is
+   * left to Bull's stalled check (another replica, or this one restarted, ingests it again), and the
+   * queue is closed without waiting for it — Bull's own close would otherwise wait for it without
+   * any deadline (e.g. on a command queued while Redis reconnects).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + Math.max(this.config.SHUTDOWN_GRACE_MS - 1500, this.config.SHUTDOWN_GRACE_MS / 2);
+    const queue = this.queue.queue;
+    await within(queue.pause(true, true), 2000).catch((err: Error) => this.logger.warn(`pausing the ingest queue failed: ${err.message}`));
+    while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (this.inFlight.size === 0) return; // Bull's own shutdown hook closes the queue, with nothing left to wait for
+    this.logger.warn(`${this.inFlight.size} ingest(s) still running at the end of the grace period; they are retried after the restart`);
+    await within(queue.close(true), 2000).catch(() => undefined);
   }
 }
