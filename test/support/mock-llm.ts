@@ -89,7 +89,7 @@ export class MockLlm {
     const fail = reply.status ?? Number(/fail=(\d{3})/.exec(text)?.[1] ?? (text.includes('[[fail]]') ? 500 : 0));
     if (fail) {
       call.finished = true;
-      res.writeHead(fail, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `mock failure ${fail}`, type: 'mock' } }));
+      res.writeHead(fail, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `mock model failure ${fail}`, type: 'mock' } }));
       return;
     }
     const delay = Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);

@@ -10,6 +10,7 @@ import { HttpServerControl } from './http/http-server';
 import { checkJsonValue, verifyJsonBytes } from './http/json-body';
 import { httpValidationPipe } from './http/validation';
 import { JobStream } from './jobs/job-stream';
+import { JobEnds } from './jobs/job-ends';
 import { mountOpenApi } from './openapi';
 
 void runCli(async () => {
@@ -37,11 +38,16 @@ void runCli(async () => {
       app.useGlobalFilters(new HttpErrorsFilter());
       mountOpenApi(app);
     },
-    // SIGTERM: stop accepting, end the streams (clients resume elsewhere by Last-Event-ID), give the
+    // SIGTERM: stop accepting, end the streams (clients resume elsewhere by Last-Event-ID) and answer
+    // the calls waiting for a job's end (service_run, chat completions: 503, the run goes on), give the
     // other requests up to SHUTDOWN_GRACE_MS, close every connection; then the providers stop.
     beforeClose: async (app) => {
       const streams = app.get(JobStream);
-      await server?.drain(config.SHUTDOWN_GRACE_MS, () => streams.endAll());
+      const waits = app.get(JobEnds);
+      await server?.drain(config.SHUTDOWN_GRACE_MS, () => {
+        streams.endAll();
+        waits.endAll();
+      });
     },
   });
 });

@@ -88,7 +88,12 @@ export class JobEnds implements BeforeApplicationShutdown {
     return { wait, stop };
   }
 
-  beforeApplicationShutdown(): void {
+  /** The gateway is stopping: every waiting call is answered `shutdown` (the job goes on). */
+  endAll(): void {
     for (const done of [...this.waiting]) done('shutdown');
+  }
+
+  beforeApplicationShutdown(): void {
+    this.endAll();
   }
 }
