@@ -18,7 +18,7 @@ export class AppModule {
           name: 'agent-coordinator',
           requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
         }),
-        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
+        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database, config.DATABASE_BREAKER_PROBE_MS),
         CoordinatorModule,
         ServiceHealthModule.forRoot({ service: 'agent-coordinator', version }, [DatabaseHealth, NatsHealth]),
       ],

@@ -34,7 +34,7 @@ export class AppModule {
         ModelsModule.forRoot(models),
         loggingModule('job-runner', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'job-runner', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
-        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
+        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database, config.DATABASE_BREAKER_PROBE_MS),
         BullModule.forRoot({
           // Reconnects within a second of Redis returning (Bull's default backoff grows to 20 s).
           redis: bullRedisOptions(config.REDIS_URL),

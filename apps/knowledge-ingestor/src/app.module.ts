@@ -28,7 +28,7 @@ export class AppModule {
         AppConfigModule.forRoot(IngestorConfig, config),
         loggingModule('knowledge-ingestor', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'knowledge-ingestor', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
-        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database),
+        databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database, config.DATABASE_BREAKER_PROBE_MS),
         // Reconnects within a second of Redis returning (Bull's default backoff grows to 20 s, which also held up shutdown).
         BullModule.forRoot({ redis: bullRedisOptions(config.REDIS_URL), prefix: 'platform' }),
         knowledge,

@@ -53,7 +53,7 @@ export class Bus implements OnApplicationShutdown {
   ) {}
 
   /**
-   * A read (`READ_ONLY_SUBJECTS`) gets two attempts within `timeoutMs`: when the replica that took the
+   * A read (`READ_ONLY_SUBJECTS`) gets two attempts within `timeoutMs` when the first got no reply: when the replica that took the
    * first one dies (kill -9, a rolling restart), the second goes to another replica of the queue group
    * instead of the caller waiting out the whole timeout for a 504. A command gets one attempt: whether
    * it was carried out is unknown after a timeout, and a retry is the caller's (Idempotency-Key).
@@ -64,7 +64,9 @@ export class Bus implements OnApplicationShutdown {
     try {
       return await this.attempt(subject, data, Math.ceil(timeoutMs / 2));
     } catch (err) {
-      const retryable = err instanceof RemoteError && (err.code === ErrorCode.TIMEOUT || err.code === ErrorCode.SERVICE_UNAVAILABLE);
+      // A replica that answered (a 503 because Postgres is down, say) would answer the same again: only
+      // no reply or nobody listening is worth a second attempt, and the 503 stays fast.
+      const retryable = err instanceof RemoteError && !err.answered && (err.code === ErrorCode.TIMEOUT || err.code === ErrorCode.SERVICE_UNAVAILABLE);
       const left = deadline - Date.now();
       if (!retryable || left < 100) throw err;
       return this.attempt(subject, data, left);

@@ -30,6 +30,12 @@ export class DatabaseConfig extends InfraConfig {
   @Min(1)
   @Max(200)
   DATABASE_POOL_SIZE = 20;
+
+  /** While Postgres is down, one trial connection per this many ms; every other request fails fast (503). */
+  @IsInt()
+  @Min(20)
+  @Max(10_000)
+  DATABASE_BREAKER_PROBE_MS = 250;
 }
 
 export class QueueConfig extends DatabaseConfig {

@@ -1,5 +1,6 @@
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { breakerClient, PostgresBreaker } from './postgres-breaker';
 
 export interface ServiceDatabase {
   /** The Postgres schema this service owns; nobody else reads it. */
@@ -8,7 +9,7 @@ export interface ServiceDatabase {
   migrations: MixedList<Function | string>;
 }
 
-export function dataSourceOptions(url: string, poolSize: number, db: ServiceDatabase): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize: number, db: ServiceDatabase, breaker?: PostgresBreaker): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -19,12 +20,14 @@ export function dataSourceOptions(url: string, poolSize: number, db: ServiceData
     migrationsTransactionMode: 'each',
     synchronize: false,
     poolSize,
-    extra: { max: poolSize, connectionTimeoutMillis: 5000, application_name: db.schema },
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, application_name: db.schema, ...(breaker && { Client: breakerClient(breaker) }) },
   };
 }
 
-export function databaseModule(url: string, poolSize: number, db: ServiceDatabase) {
-  return TypeOrmModule.forRoot({ ...dataSourceOptions(url, poolSize, db), retryAttempts: 1000, retryDelay: 1000 });
+/** The service's connection pool; its connection attempts go through a breaker (fast 503s while Postgres is down). */
+export function databaseModule(url: string, poolSize: number, db: ServiceDatabase, breakerProbeMs = 250) {
+  const breaker = new PostgresBreaker(breakerProbeMs);
+  return TypeOrmModule.forRoot({ ...dataSourceOptions(url, poolSize, db, breaker), retryAttempts: 1000, retryDelay: 1000 });
 }
 
 /** Applies this service's pending migrations. The schema is created first so the migrations table can live in it. */

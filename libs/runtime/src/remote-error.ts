@@ -3,7 +3,11 @@ import { ErrorCode, isRemoteErrorBody, remoteError, type RemoteErrorBody } from 
 /** A typed failure from another service (or from reaching it). Carries the HTTP status to answer with. */
 export class RemoteError extends Error {
   override name = 'RemoteError';
-  constructor(readonly body: RemoteErrorBody) {
+  /** `answered`: the other service replied with this error (it was reached), as opposed to no reply or nobody listening. */
+  constructor(
+    readonly body: RemoteErrorBody,
+    readonly answered = false,
+  ) {
     super(body.message);
   }
   get status(): number {
@@ -15,7 +19,7 @@ export class RemoteError extends Error {
 
   static from(err: unknown, subject: string): RemoteError {
     if (err instanceof RemoteError) return err;
-    if (isRemoteErrorBody(err)) return new RemoteError(err);
+    if (isRemoteErrorBody(err)) return new RemoteError(err, true);
     const e = err as { name?: string; message?: string; code?: string };
     if (e?.name === 'TimeoutError') {
       // 504, not 503: the request may have been carried out (a 503 says it was not). A retry with the

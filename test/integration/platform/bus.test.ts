@@ -87,4 +87,21 @@ describe('Bus (integration)', () => {
     expect(seen.get('jobs.cancel')).toBe(1);
     sub.unsubscribe();
   });
+  it('does not retry a read that a replica answered with an error (a 503 while Postgres is down stays one fast answer)', async () => {
+    const nc = await bus.connection();
+    let seen = 0;
+    const sub = nc.subscribe('jobs.get', {
+      queue: `bus-test-503-${run}`,
+      callback: (_err, msg) => {
+        seen++;
+        const { id } = JSON.parse(new TextDecoder().decode(msg.data)) as { id: string };
+        const err = { code: 'SERVICE_UNAVAILABLE', status: 503, message: 'A dependency is unavailable; retry shortly' };
+        msg.respond(new TextEncoder().encode(JSON.stringify({ id, err, isDisposed: true })));
+      },
+    });
+    await nc.flush();
+    await expect(bus.request(Subjects.jobs.get, { job_id: 'j' }, 2000)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(seen).toBe(1);
+    sub.unsubscribe();
+  });
 });
