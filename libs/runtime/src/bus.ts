@@ -47,6 +47,7 @@ export class Bus implements OnApplicationShutdown {
   private readonly logger = new Logger(Bus.name);
   private readonly buckets = new Map<string, Promise<ObjectStore>>();
   private nc?: NatsConnection;
+  private readonly reconnectListeners = new Set<() => void>();
   constructor(
     @Inject(NATS_CLIENT) private readonly client: ClientProxy,
     @Inject(BUS_OPTIONS) private readonly options: BusOptions,
@@ -94,8 +95,38 @@ export class Bus implements OnApplicationShutdown {
   async connection(): Promise<NatsConnection> {
     if (this.nc && !this.nc.isClosed()) return this.nc;
     await this.client.connect();
-    this.nc = this.client.unwrap<NatsConnection>();
-    return this.nc;
+    const nc = this.client.unwrap<NatsConnection>();
+    if (nc !== this.nc) this.watchReconnects(nc);
+    this.nc = nc;
+    return nc;
+  }
+
+  /**
+   * Calls `listener` each time the connection comes back after an outage. Whatever was published
+   * meanwhile is gone (NATS is at-most-once): a listener re-reads what it follows from the source of
+   * truth (e.g. open job streams re-read the log) instead of waiting for its next periodic check.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    void this.connection().catch(() => undefined); // the watch starts with the connection
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  private watchReconnects(nc: NatsConnection): void {
+    const watch = async () => {
+      for await (const status of nc.status()) {
+        if (status.type !== 'reconnect') continue;
+        this.logger.log(`NATS connection restored; ${this.reconnectListeners.size} listener(s) catch up`);
+        for (const listener of this.reconnectListeners) {
+          try {
+            listener();
+          } catch (err) {
+            this.logger.error(`reconnect listener failed: ${(err as Error).message}`);
+          }
+        }
+      }
+    };
+    watch().catch((err: unknown) => this.logger.warn(`NATS status watch ended: ${(err as Error).message}`));
   }
 
   /** A JetStream object store bucket (created on first use, opened once per process; retried after a failure). */

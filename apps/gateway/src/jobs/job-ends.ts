@@ -42,8 +42,8 @@ class EndListener implements LiveListener {
  * Waits for a job's end on the same live subscription the SSE streams use (one per job per gateway,
  * `LiveEvents`), so a caller blocked on a run is woken by the event itself, whichever runner ran the
  * job and whichever gateway took the call. Start watching before submitting and nothing can be missed
- * but a lost NATS message (at-most-once): for that, a watch re-reads the job's status once per
- * SSE_KEEPALIVE_MS, as an idle stream re-reads the log.
+ * but a lost NATS message (at-most-once): for that, a watch re-reads the job's status when NATS
+ * reconnects and once per SSE_KEEPALIVE_MS, as an idle stream re-reads the log.
  */
 @Injectable()
 export class JobEnds implements BeforeApplicationShutdown {
@@ -72,6 +72,7 @@ export class JobEnds implements BeforeApplicationShutdown {
         const done = (result: WaitResult) => {
           clearTimeout(timer);
           clearInterval(safety);
+          unwatch();
           signal?.removeEventListener('abort', onAbort);
           listener.onEnd = undefined;
           this.waiting.delete(done);
@@ -81,6 +82,8 @@ export class JobEnds implements BeforeApplicationShutdown {
         const onAbort = () => done('aborted');
         const timer = setTimeout(() => done('timeout'), timeoutMs);
         const safety = setInterval(() => void recheck().catch(() => undefined), this.config.SSE_KEEPALIVE_MS);
+        // An end published while NATS was away is lost: check at once when it comes back.
+        const unwatch = this.bus.onReconnect(() => void recheck().catch(() => undefined));
         listener.onEnd = done;
         signal?.addEventListener('abort', onAbort, { once: true });
       });

@@ -27,6 +27,7 @@ class Harness {
   destroyed = false;
   writable = 0;
   stream: JobStream;
+  reconnected?: () => void;
 
   constructor(maxBuffer = 1 << 20) {
     const bus = {
@@ -35,6 +36,10 @@ class Harness {
         const page = { job_id: 'j', status: this.status, events, last_seq: this.log.length };
         if (this.pagesRead++ === 0) this.duringFirstRead?.(); // after the snapshot, before the reply
         return page;
+      },
+      onReconnect: (l: () => void) => {
+        this.reconnected = l;
+        return () => (this.reconnected = undefined);
       },
     } as unknown as Bus;
     const live = {
@@ -133,6 +138,20 @@ describe('JobStream', () => {
     await new Promise((r) => setImmediate(r));
     expect(h.frames).toEqual(['1', '2', 'LIVE', '3', '4', '5', '6']);
     expect(h.ended).toBe(true);
+  });
+
+  it('re-reads the log of every live stream when NATS comes back (events published during the outage were lost)', async () => {
+    const h = new Harness();
+    h.stream.onModuleInit();
+    h.append('job.status', { status: 'running' });
+    await h.serve();
+    h.append('llm.chunk', { content: 'published while NATS was down' });
+    h.append('llm.chunk', { content: 'also lost' });
+    h.reconnected!();
+    await new Promise((r) => setImmediate(r));
+    expect(h.frames).toEqual(['1', 'LIVE', '2', '3']);
+    h.stream.beforeApplicationShutdown();
+    expect(h.reconnected).toBeUndefined();
   });
 
   it('keeps live events that arrive while the first page is read', async () => {

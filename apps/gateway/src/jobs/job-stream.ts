@@ -106,6 +106,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobStream.name);
   private readonly sessions = new Set<StreamSession>();
   private keepAlive?: NodeJS.Timeout;
+  private stopWatchingReconnects?: () => void;
   private stopping = false;
   /** The `retry:` hint is the same for every stream: built once. */
   private readonly retry: SseFrame;
@@ -123,6 +124,16 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     // re-reads the log once in case a live message was lost (NATS is at-most-once).
     this.keepAlive = setInterval(() => this.tick(), this.config.SSE_KEEPALIVE_MS);
     this.keepAlive.unref();
+    // Live events published while NATS was away are lost to us: every live stream re-reads the log now.
+    this.stopWatchingReconnects = this.bus.onReconnect(() => this.resyncAll());
+  }
+
+  private resyncAll(): void {
+    for (const s of this.sessions) {
+      if (s.closed || !s.live) continue;
+      s.lastActivity = Date.now();
+      this.resync(s).catch((err: unknown) => this.fail(s, err));
+    }
   }
 
   /**
@@ -138,6 +149,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
   /** Whatever is left when the providers stop (without a drain, e.g. in tests). */
   beforeApplicationShutdown(): void {
     clearInterval(this.keepAlive);
+    this.stopWatchingReconnects?.();
     this.stopping = true;
     for (const s of this.sessions) this.close(s, true);
   }
