@@ -17,3 +17,4 @@ export * from './dependency-errors';
 export * from './queue-redis';
 export * from './within';
 export * from './postgres-breaker';
+export * from './queue-rebuild';

@@ -5,6 +5,7 @@ import { Embeddings } from './embeddings';
 import { FileStore } from './file-store';
 import { INGEST_QUEUE, IngestQueue } from './ingest-queue';
 import { IngestProcessor } from './ingest.processor';
+import { IngestReconciler } from './ingest-reconciler';
 import { KnowledgeNatsController } from './knowledge.nats.controller';
 import { KnowledgeService } from './knowledge.service';
 import { KnowledgeStore } from './knowledge.store';
@@ -12,7 +13,7 @@ import { KnowledgeStore } from './knowledge.store';
 @Module({
   imports: [BullModule.registerQueue({ name: INGEST_QUEUE })],
   controllers: [KnowledgeNatsController],
-  providers: [KnowledgeStore, FileStore, IngestQueue, KnowledgeService, Embeddings],
+  providers: [KnowledgeStore, FileStore, IngestQueue, IngestReconciler, KnowledgeService, Embeddings],
   exports: [BullModule],
 })
 export class KnowledgeModule {

@@ -67,7 +67,7 @@ export class KnowledgeService {
   }
 
   /**
-   * Records uploaded files and queues them. The same content (sha256) already in the collection is
+   * Records uploaded files and queues them (answered once the rows are committed; the queue adds follow). The same content (sha256) already in the collection is
    * not ingested twice: its existing document is returned and the new copy of the file is dropped.
    */
   async register(req: RegisterDocumentsRequest, caller: Principal): Promise<RegisterDocumentsReply> {
@@ -81,7 +81,7 @@ export class KnowledgeService {
     for (const f of req.files) {
       const inserted = await this.store.insertDocument(owner, c, f);
       if (inserted) {
-        documents.push({ document_id: inserted.id, filename: inserted.filename, collection_name: c.name, status: await this.enqueue(inserted.id) });
+        documents.push({ document_id: inserted.id, filename: inserted.filename, collection_name: c.name, status: this.enqueue(inserted.id) });
         continue;
       }
       const existing = await this.store.findBySha(c, f.sha256);
@@ -89,7 +89,7 @@ export class KnowledgeService {
         const requeued = await this.store.requeueFailed(existing.id, f);
         if (requeued) {
           if (requeued.previous && requeued.previous !== f.object_name) await this.files.delete([requeued.previous]);
-          documents.push({ document_id: existing.id, filename: f.filename, collection_name: c.name, status: await this.enqueue(existing.id) });
+          documents.push({ document_id: existing.id, filename: f.filename, collection_name: c.name, status: this.enqueue(existing.id) });
           continue;
         }
       }
@@ -101,15 +101,10 @@ export class KnowledgeService {
     return { documents };
   }
 
-  private async enqueue(documentId: string): Promise<DocumentAccepted['status']> {
-    try {
-      await this.queue.enqueue(documentId);
-      return 'queued';
-    } catch (err) {
-      this.logger.error(`could not queue document ${documentId}: ${(err as Error).message}`);
-      await this.store.fail(documentId, 'Could not be queued for ingestion; upload it again');
-      return 'failed';
-    }
+  /** The row is committed: the document is queued, whatever Redis says right now (IngestReconciler re-adds it if the add fails). */
+  private enqueue(documentId: string): 'queued' {
+    this.queue.offer(documentId);
+    return 'queued';
   }
 
   async getDocument(id: string, caller: Principal): Promise<DocumentView> {

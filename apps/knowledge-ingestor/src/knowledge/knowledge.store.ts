@@ -177,6 +177,15 @@ export class KnowledgeStore {
 
   // --- ingestion ----------------------------------------------------------------------------
 
+  /** Ids of documents waiting for ingestion, in id order after `after` ('' for the first page): what the ingest queue must hold. */
+  async queuedIds(after: string, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT id FROM knowledge.documents WHERE status = 'queued' AND ($1 = '' OR id > $1::uuid) ORDER BY id LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** queued|processing → processing. Null when the document is gone or already finished. */
   async claim(id: string): Promise<DocumentRow | null> {
     const { rows: updated } = await mutate<{ id: string }>(
