@@ -28,7 +28,7 @@ describe('IngestReconciler (integration)', () => {
   beforeAll(async () => {
     const env = testEnv();
     await runMigrations(env.DATABASE_URL, database);
-    const cfg = Object.assign(new IngestorConfig(), { DATABASE_URL: env.DATABASE_URL, REDIS_URL: env.REDIS_URL });
+    const cfg = Object.assign(new IngestorConfig(), { DATABASE_URL: env.DATABASE_URL, REDIS_URL: env.REDIS_URL, INGEST_MAX_ATTEMPTS: 1 });
     module = await Test.createTestingModule({
       imports: [
         databaseModule(cfg.DATABASE_URL, 3, database),
@@ -72,9 +72,12 @@ describe('IngestReconciler (integration)', () => {
     const owner = `rq-${randomUUID().slice(0, 8)}`;
     const c = await store.createCollection(owner, `c-${randomUUID().slice(0, 8)}`, null);
     const d = await document(owner, c);
+    await queue.queue.obliterate({ force: true });
     await queue.enqueue(d);
-    const job = await queue.queue.getJob(d);
+    const job = await queue.queue.getNextJob(); // taken by a "worker", then failed for good (one attempt)
+    expect(job?.id).toBe(d);
     await job!.moveToFailed({ message: 'parse error' }, true);
+    await job!.releaseLock(); // as the worker does when it is done with it
     expect(await state(d)).toBe('failed');
     await queue.enqueue(d);
     expect(await state(d)).toBe('waiting');
