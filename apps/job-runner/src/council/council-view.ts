@@ -1,7 +1,16 @@
-import { COUNCIL_RETRYABLE, CouncilErrorCode, ErrorCode, type CouncilErrorInfo, type CouncilRequestView, type CouncilStatus, type JobStatus } from '@platform/contracts';
+import {
+  COUNCIL_RETRYABLE,
+  CouncilErrorCode,
+  ErrorCode,
+  type CouncilErrorInfo,
+  type CouncilRequestView,
+  type CouncilStatus,
+  type JobStatus,
+} from '@platform/contracts';
 import type { CouncilRow } from './council.repository';
 
-export const councilStatus = (s: JobStatus): CouncilStatus => (s === 'success' ? 'completed' : s === 'failure' || s === 'interrupted' ? 'failed' : 'processing');
+export const councilStatus = (s: JobStatus): CouncilStatus =>
+  s === 'success' ? 'completed' : s === 'failure' || s === 'interrupted' ? 'failed' : 'processing';
 
 /** A failed job's error in the council's terms: the code the run ended with (`CODE: message`), else INTERNAL_ERROR; a cancel is CANCELLED. */
 export function errorOf(status: JobStatus, error: string | null): CouncilErrorInfo {

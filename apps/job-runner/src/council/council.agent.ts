@@ -282,7 +282,13 @@ export class CouncilRun {
       error: null,
     };
     try {
-      const res = await models.chat({ messages, model: member.model, temperature: member.temperature, timeoutMs: this.config.COUNCIL_MEMBER_TIMEOUT_MS, signal: this.signal });
+      const res = await models.chat({
+        messages,
+        model: member.model,
+        temperature: member.temperature,
+        timeoutMs: this.config.COUNCIL_MEMBER_TIMEOUT_MS,
+        signal: this.signal,
+      });
       entry.answer = res.text;
       entry.cost = res.cost;
       this.cost += res.cost;

@@ -56,10 +56,9 @@ export class CouncilRepository {
          WHERE c.owner = $1 AND ${LIVE} ORDER BY j.created_at DESC, c.id DESC LIMIT $2 OFFSET $3`,
         [owner, limit, offset],
       ) as Promise<CouncilRow[]>,
-      this.db.query(
-        `SELECT count(*)::int AS n FROM job_runner.council_requests c JOIN job_runner.jobs j ON j.id = c.id WHERE c.owner = $1 AND ${LIVE}`,
-        [owner],
-      ) as Promise<{ n: number }[]>,
+      this.db.query(`SELECT count(*)::int AS n FROM job_runner.council_requests c JOIN job_runner.jobs j ON j.id = c.id WHERE c.owner = $1 AND ${LIVE}`, [
+        owner,
+      ]) as Promise<{ n: number }[]>,
     ]);
     return { rows, total: count[0]?.n ?? 0 };
   }

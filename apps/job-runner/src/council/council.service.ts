@@ -31,11 +31,24 @@ export class CouncilService {
     const config = cmd.synthesisStrategy?.config;
     // Models named in the request must be in the catalogue (without one, the run fails SERVICE_UNAVAILABLE).
     if (this.models && config?.embeddingModel && !this.models.catalogue.embeddingModels.some((m) => m.name === config.embeddingModel))
-      throw rpcError(ErrorCode.INVALID_REQUEST, `synthesisStrategy.config.embeddingModel '${config.embeddingModel}' is not an embedding model of the catalogue`, undefined, 400);
+      throw rpcError(
+        ErrorCode.INVALID_REQUEST,
+        `synthesisStrategy.config.embeddingModel '${config.embeddingModel}' is not an embedding model of the catalogue`,
+        undefined,
+        400,
+      );
     if (this.models && config?.synthesizerModel && !this.models.catalogue.chatModels.some((m) => m.name === config.synthesizerModel))
-      throw rpcError(ErrorCode.INVALID_REQUEST, `synthesisStrategy.config.synthesizerModel '${config.synthesizerModel}' is not a chat model of the catalogue`, undefined, 400);
+      throw rpcError(
+        ErrorCode.INVALID_REQUEST,
+        `synthesisStrategy.config.synthesizerModel '${config.synthesizerModel}' is not a chat model of the catalogue`,
+        undefined,
+        400,
+      );
     const options: CouncilJobOptions = { sessionId: cmd.sessionId ?? null, synthesisStrategy: cmd.synthesisStrategy };
-    const job = await this.jobs.submit({ agent_type: COUNCIL_AGENT_TYPE, input: cmd.query, job_id: cmd.request_id, agent_options: { council: options } }, principal);
+    const job = await this.jobs.submit(
+      { agent_type: COUNCIL_AGENT_TYPE, input: cmd.query, job_id: cmd.request_id, agent_options: { council: options } },
+      principal,
+    );
     const createdAt = await this.repo.insert({ id: job.job_id, owner: ownerOf(principal), sessionId: cmd.sessionId ?? null, query: cmd.query });
     return { requestId: job.job_id, status: 'processing', createdAt: new Date(createdAt).toISOString() };
   }

@@ -98,7 +98,7 @@ export function metaSynthesisPrompt(query: string, answers: string[]): ChatMessa
     {
       role: 'system',
       content:
-        'You are the moderator of a council of AI models. Weigh the members\' answers, resolve their disagreements and write the best complete answer to the question. Reply with the answer only.',
+        "You are the moderator of a council of AI models. Weigh the members' answers, resolve their disagreements and write the best complete answer to the question. Reply with the answer only.",
     },
     { role: 'user', content: numbered(query, answers) },
   ];

@@ -15,7 +15,14 @@ import {
   NotContains,
   ValidateNested,
 } from 'class-validator';
-import { FALLBACK_STRATEGIES, NEGOTIATION_MODES, SYNTHESIS_STRATEGIES, type FallbackStrategyType, type NegotiationMode, type SynthesisStrategyType } from './model';
+import {
+  FALLBACK_STRATEGIES,
+  NEGOTIATION_MODES,
+  SYNTHESIS_STRATEGIES,
+  type FallbackStrategyType,
+  type NegotiationMode,
+  type SynthesisStrategyType,
+} from './model';
 
 /* What callers send to the council: the HTTP bodies (checked at the gateway) and the commands job-runner receives. */
 
@@ -131,4 +138,3 @@ export class CouncilListQuery {
   @Max(1_000_000_000)
   offset?: number;
 }
-
