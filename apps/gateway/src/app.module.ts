@@ -18,7 +18,15 @@ import { CouncilModule } from './council/council.module';
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const features = [GatewayAuthModule, JobsModule, ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []), CoordinatorModule, ServiceApiModule, OpenAiModule, CouncilModule];
+    const features = [
+      GatewayAuthModule,
+      JobsModule,
+      ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
+      CoordinatorModule,
+      ServiceApiModule,
+      OpenAiModule,
+      CouncilModule,
+    ];
     const controllers = [HealthController, DebugConsoleController];
     return {
       module: AppModule,
