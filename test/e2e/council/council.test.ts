@@ -420,6 +420,10 @@ describe('AI council API (e2e)', () => {
       expect(r.body).toEqual(envelope('NOT_FOUND'));
       expect((r.body as unknown as { requestId: string }).requestId).toBe(r.headers.get('x-request-id'));
     }
+    const openapi = await json<{ paths: Record<string, Record<string, unknown>> }>(`${a}/openapi.json`);
+    expect(Object.keys(openapi.body.paths['/api/v1/requests']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(openapi.body.paths['/api/v1/requests/{requestId}']).sort()).toEqual(['delete', 'get']);
+    expect(openapi.body.paths['/api/v1/requests/{requestId}/stream']).toBeDefined();
     const unknownRoute = await json(`${a}/api/v1/nothing-here`);
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.body).toEqual(envelope('NOT_FOUND'));

@@ -71,6 +71,8 @@ export class CouncilAgent implements AgentImplementation {
     this.configured = config.COUNCIL_MEMBERS ? parseMembers(config.COUNCIL_MEMBERS) : null;
     // A member naming a model the catalogue lacks stops start-up (UnknownModelError lists the known names).
     if (models && this.configured) for (const m of this.configured) models.catalogue.require(m.model);
+    const size = this.configured?.length ?? 3;
+    if (config.COUNCIL_MIN_QUORUM > size) throw new Error(`COUNCIL_MIN_QUORUM (${config.COUNCIL_MIN_QUORUM}) is more than the council's ${size} members`);
     if (config.COUNCIL_CONFIDENCE_MEDIUM > config.COUNCIL_CONFIDENCE_HIGH)
       throw new Error('COUNCIL_CONFIDENCE_MEDIUM must not be above COUNCIL_CONFIDENCE_HIGH');
   }
