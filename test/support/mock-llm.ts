@@ -23,8 +23,12 @@ export interface EmbeddingCall {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
-/** What `MockLlm`'s `respond` hook may script for one call: the answer's text and/or its failure. */
-export type MockReply = string | { text?: string; status?: number } | undefined;
+/**
+ * What `MockLlm`'s `respond` hook may script for one call: the answer's text, its failure, and how long
+ * the server waits before answering (`delayMs`: a slow model). The hook sees the call's `model`, so one
+ * server can play several models that answer differently (the council's tests).
+ */
+export type MockReply = string | { text?: string; status?: number; delayMs?: number } | undefined;
 
 /**
  * A local server that speaks the OpenAI chat-completions protocol: streaming (SSE `data:` chunks and
@@ -38,7 +42,8 @@ export type MockReply = string | { text?: string; status?: number } | undefined;
  * when the request asks with `stream_options: {include_usage: true}`. `prompt_tokens` is the number of
  * whitespace-separated words of the messages, `completion_tokens` the number of tokens answered — the
  * reported numbers are kept on each call (`calls[i].usage`) for tests to compare costs with.
- * `respond` (constructor) may script the text (split into tokens at spaces) or a failure per call.
+ * `respond` (constructor) may script the text (split into tokens at spaces), a failure or a delay per
+ * call — per model, since it sees `call.model`.
  */
 export class MockLlm {
   readonly calls: LlmCall[] = [];
@@ -86,6 +91,10 @@ export class MockLlm {
     const text = parsed.messages.map((m) => m.content).join('\n');
     const scripted = this.respond?.(call);
     const reply = typeof scripted === 'string' ? { text: scripted } : (scripted ?? {});
+    if (reply.delayMs) {
+      await new Promise((r) => setTimeout(r, reply.delayMs));
+      if (call.aborted || res.destroyed) return;
+    }
     const fail = reply.status ?? Number(/fail=(\d{3})/.exec(text)?.[1] ?? (text.includes('[[fail]]') ? 500 : 0));
     if (fail) {
       call.finished = true;

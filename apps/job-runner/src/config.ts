@@ -1,5 +1,6 @@
-import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, Validate } from 'class-validator';
 import { QueueConfig } from '@platform/runtime';
+import { IsCouncilMembers } from './council/members';
 
 export class JobRunnerConfig extends QueueConfig {
   /** Probe/metrics HTTP port (the API lives on the gateway). */
@@ -112,4 +113,43 @@ export class JobRunnerConfig extends QueueConfig {
   @IsOptional()
   @IsString()
   EMBEDDINGS_MODEL?: string;
+
+  /**
+   * The AI council's members (docs/council.md): comma-separated `model[@temperature][*weight]`, each a
+   * catalogue chat model, e.g. `small@0.2,small@0.9,large*2`. Unset: three members on the default model
+   * at temperatures 0.2, 0.7 and 1.0.
+   */
+  @IsOptional()
+  @Validate(IsCouncilMembers)
+  COUNCIL_MEMBERS?: string;
+
+  /** How long one member's answer may take; a member past it is dropped for that round. */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  COUNCIL_MEMBER_TIMEOUT_MS = 30_000;
+
+  /** How long a whole council run may take (every round and the synthesis); past it the request fails with TIMEOUT. */
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  COUNCIL_TIMEOUT_MS = 120_000;
+
+  /** The fewest answers a round needs; fewer (but some) fail the request with MINIMUM_QUORUM_NOT_MET. */
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  COUNCIL_MIN_QUORUM = 2;
+
+  /** agreementLevel at or above which confidence is `high`. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  COUNCIL_CONFIDENCE_HIGH = 0.8;
+
+  /** agreementLevel at or above which confidence is `medium` (below it: `low`). */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  COUNCIL_CONFIDENCE_MEDIUM = 0.5;
 }

@@ -20,3 +20,7 @@ export * from './services/model';
 export * from './services/requests';
 export * from './services/replies';
 export * from './services/subjects';
+export * from './council/model';
+export * from './council/requests';
+export * from './council/replies';
+export * from './council/subjects';

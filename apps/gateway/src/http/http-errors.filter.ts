@@ -1,12 +1,14 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { RemoteError } from '@platform/runtime';
-import { errorBody } from './error-shapes';
+import { errorReply } from './error-shapes';
 import { UnacceptableJsonBody } from './json-body';
 
 interface Failure {
   status: number;
   detail: unknown;
+  /** The platform's error code, when the failure names one (a remote error's, an exception body's `code`). */
+  code?: string;
 }
 
 /**
@@ -30,19 +32,21 @@ export class HttpErrorsFilter implements ExceptionFilter {
     if (failure.status === HttpStatus.TOO_MANY_REQUESTS && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '10');
     // A dependency is down: nothing was done, and recovery is automatic within seconds.
     if (failure.status === HttpStatus.SERVICE_UNAVAILABLE && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '2');
-    res.status(failure.status).json(errorBody(req, failure.status, failure.detail));
+    const reply = errorReply(req, res, failure.status, failure.detail, failure.code);
+    res.status(reply.status).json(reply.body);
   }
 
   private describe(exception: unknown, req: Request): Failure {
     // The JSON checks' refusal reaches here as itself (verify) or as the cause of the 400 Nest makes of a body-parser error (reviver).
     const cause = exception instanceof UnacceptableJsonBody ? exception : (exception as { cause?: unknown })?.cause;
     if (cause instanceof UnacceptableJsonBody) return { status: HttpStatus.UNPROCESSABLE_ENTITY, detail: cause.message };
-    if (exception instanceof RemoteError) return { status: exception.status, detail: exception.message };
+    if (exception instanceof RemoteError) return { status: exception.status, detail: exception.message, code: exception.code };
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       const detail = typeof body === 'object' && body !== null && 'detail' in body ? (body as { detail: unknown }).detail : exception.message;
       if (exception.getStatus() === HttpStatus.PAYLOAD_TOO_LARGE && detail === exception.message) return { status: 413, detail: 'Request body too large' };
-      return { status: exception.getStatus(), detail };
+      const code = typeof body === 'object' && body !== null && 'code' in body && typeof body.code === 'string' ? body.code : undefined;
+      return { status: exception.getStatus(), detail, code };
     }
     // body-parser errors carry their own status (malformed JSON 400, too large 413).
     const e = exception as { status?: number; type?: string; message?: string };
