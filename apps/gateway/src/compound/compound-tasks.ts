@@ -20,7 +20,8 @@ export class CompoundTasks {
     const deadline = Date.now() + this.config.COMPOUND_PLAN_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const p = await this.bus.request(Subjects.compound.progress, { task_id: accepted.id });
-      if (p.status !== 'planning') return { id: p.id, status: p.status === 'failed' || p.status === 'cancelled' ? p.status : 'planned', subtask_count: p.subtasks.length };
+      if (p.status !== 'planning')
+        return { id: p.id, status: p.status === 'failed' || p.status === 'cancelled' ? p.status : 'planned', subtask_count: p.subtasks.length };
       await sleep(POLL_MS);
     }
     return accepted;

@@ -38,7 +38,7 @@ export class CompoundController {
   @ApiOperation({
     summary: 'Submit a compound task',
     description:
-      'Plans the prompt into subtasks (the tier-1 model, else the deterministic planner) and runs them as child jobs. Answers once the plan exists; past COMPOUND_PLAN_TIMEOUT_MS 202 with status `planning` (the task goes on). Credentials: the Authorization header, or the body\'s `token`.',
+      "Plans the prompt into subtasks (the tier-1 model, else the deterministic planner) and runs them as child jobs. Answers once the plan exists; past COMPOUND_PLAN_TIMEOUT_MS 202 with status `planning` (the task goes on). Credentials: the Authorization header, or the body's `token`.",
   })
   @ApiBody({ schema: COMPOUND_TASK_BODY })
   @ApiOkResponse({ schema: COMPOUND_TASK_ACCEPTED })
@@ -58,7 +58,12 @@ export class CompoundController {
 
   @Get(CompoundRoutes.recent)
   @ApiOperation({ summary: "The caller's compound tasks, newest first" })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, default: RECENT_TASKS_DEFAULT }, description: 'Above 100 is clamped to 100' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, default: RECENT_TASKS_DEFAULT },
+    description: 'Above 100 is clamped to 100',
+  })
   @ApiOkResponse({ schema: TASK_SUMMARIES })
   async recent(@Query() query: RecentTasksQuery) {
     const limit = Math.min(query.limit ?? RECENT_TASKS_DEFAULT, RECENT_TASKS_MAX);
@@ -67,7 +72,9 @@ export class CompoundController {
 
   @Post(CompoundRoutes.cancel)
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a task: running subtasks are cancelled (their model calls aborted), pending ones marked cancelled (409 when it already ended)' })
+  @ApiOperation({
+    summary: 'Cancel a task: running subtasks are cancelled (their model calls aborted), pending ones marked cancelled (409 when it already ended)',
+  })
   @ApiOkResponse({ schema: CANCEL_REPLY })
   cancel(@Param('id') id: string) {
     return this.bus.request(Subjects.compound.cancel, { task_id: taskId(id) });

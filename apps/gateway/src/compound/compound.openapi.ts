@@ -29,7 +29,7 @@ const SUBTASK: SchemaObject = {
   type: 'object',
   required: ['id', 'index', 'description', 'tier_hint', 'tier_assigned', 'model', 'depends_on', 'status', 'result', 'cost', 'started_at', 'completed_at'],
   properties: {
-    id: { type: 'string', description: '`<task id>-sub-<index>`, also the id of the subtask\'s child job', example: 'compound-a1b2c3d4e5f6-sub-0' },
+    id: { type: 'string', description: "`<task id>-sub-<index>`, also the id of the subtask's child job", example: 'compound-a1b2c3d4e5f6-sub-0' },
     index: { type: 'integer' },
     description: { type: 'string' },
     tier_hint: { type: 'integer', minimum: 1, maximum: 3 },

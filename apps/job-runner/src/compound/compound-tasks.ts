@@ -25,9 +25,7 @@ export class CompoundTasks {
     const children = rows.map(childOf);
     const first = project(parentOf(parent), log, children);
     if (first.unrecorded.length === 0) return first;
-    await Promise.all(
-      children.filter((c) => first.unrecorded.includes(c.index)).map(async (c) => (c.outcome = await this.outcomeOf(c.job_id))),
-    );
+    await Promise.all(children.filter((c) => first.unrecorded.includes(c.index)).map(async (c) => (c.outcome = await this.outcomeOf(c.job_id))));
     return project(parentOf(parent), log, children);
   }
 

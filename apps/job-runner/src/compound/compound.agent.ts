@@ -48,10 +48,7 @@ export function planningMessages(prompt: string, maxSubtasks: number): ChatMessa
 export function subtaskInput(prompt: string, description: string, dependencies: Pick<SubtaskSnapshot, 'index' | 'description' | 'result'>[]): string {
   const parts = [`Overall task: ${prompt}`, `Your step: ${description}`];
   if (dependencies.length) {
-    parts.push(
-      'Results of the earlier steps this one builds on:',
-      ...dependencies.map((d) => `--- Step ${d.index}: ${d.description}\n${d.result ?? ''}`),
-    );
+    parts.push('Results of the earlier steps this one builds on:', ...dependencies.map((d) => `--- Step ${d.index}: ${d.description}\n${d.result ?? ''}`));
   }
   return parts.join('\n\n');
 }
@@ -66,7 +63,10 @@ export function subtaskInput(prompt: string, description: string, dependencies: 
  * (children are unique per parent and index), records the ends it missed and waits for children still
  * running (their own jobs retry them).
  */
-@Agent({ agent_type: COMPOUND_AGENT, description: 'Plans a task into subtasks and runs them as child jobs, in parallel where they do not depend on each other' })
+@Agent({
+  agent_type: COMPOUND_AGENT,
+  description: 'Plans a task into subtasks and runs them as child jobs, in parallel where they do not depend on each other',
+})
 export class CompoundAgent implements AgentImplementation {
   private readonly logger = new Logger(CompoundAgent.name);
 
@@ -171,13 +171,19 @@ export class CompoundAgent implements AgentImplementation {
         const check = parsePlan(res.text, max);
         if (check.ok) return { ...check.plan, planner: 'model', model: res.model, planning_cost: cost };
         problems.push(`attempt ${attempt}: ${check.error}`);
-        messages.push({ role: 'assistant', content: res.text.slice(0, 4000) }, { role: 'user', content: `That plan is invalid: ${check.error}. Reply with the corrected JSON object only.` });
+        messages.push(
+          { role: 'assistant', content: res.text.slice(0, 4000) },
+          { role: 'user', content: `That plan is invalid: ${check.error}. Reply with the corrected JSON object only.` },
+        );
       } catch (err) {
         ctx.signal.throwIfAborted();
         problems.push(`attempt ${attempt}: ${messageOf(err)}`);
       }
     }
     this.logger.warn(`job ${ctx.jobId}: the model's plan was unusable (${problems.join('; ')}); planning deterministically`);
-    return { ...deterministicPlan(ctx.input, max, `The model's plan was unusable (${problems.join('; ')}), so the deterministic planner was used.`), planning_cost: cost };
+    return {
+      ...deterministicPlan(ctx.input, max, `The model's plan was unusable (${problems.join('; ')}), so the deterministic planner was used.`),
+      planning_cost: cost,
+    };
   }
 }

@@ -45,13 +45,15 @@ export function validatePlan(raw: unknown, maxSubtasks: number): PlanCheck {
   const { reasoning, subtasks } = raw as Record<string, unknown>;
   if (typeof reasoning !== 'string') return { ok: false, error: 'reasoning must be a string' };
   if (!Array.isArray(subtasks)) return { ok: false, error: 'subtasks must be an array' };
-  if (subtasks.length < 1 || subtasks.length > maxSubtasks) return { ok: false, error: `subtasks must have 1 to ${maxSubtasks} entries (got ${subtasks.length})` };
+  if (subtasks.length < 1 || subtasks.length > maxSubtasks)
+    return { ok: false, error: `subtasks must have 1 to ${maxSubtasks} entries (got ${subtasks.length})` };
   const out: PlannedSubtask[] = [];
   for (const [i, s] of subtasks.entries()) {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) return { ok: false, error: `subtasks[${i}] must be an object` };
     const { description, tier_hint, depends_on } = s as Record<string, unknown>;
     if (typeof description !== 'string' || description.trim() === '') return { ok: false, error: `subtasks[${i}].description must be a non-empty string` };
-    if (description.length > MAX_DESCRIPTION_CHARS) return { ok: false, error: `subtasks[${i}].description is longer than ${MAX_DESCRIPTION_CHARS} characters` };
+    if (description.length > MAX_DESCRIPTION_CHARS)
+      return { ok: false, error: `subtasks[${i}].description is longer than ${MAX_DESCRIPTION_CHARS} characters` };
     if (description.includes('\u0000')) return { ok: false, error: `subtasks[${i}].description contains a NUL character` };
     if (!Number.isInteger(tier_hint) || (tier_hint as number) < 1 || (tier_hint as number) > 3)
       return { ok: false, error: `subtasks[${i}].tier_hint must be 1, 2 or 3` };
@@ -73,7 +75,11 @@ const PART_SPLIT = /\s*[,;]\s*(?:and\s+)?|\s+and\s+/i;
 /** "Search for X": a verb and a preposition, whose object list "X and Y" means one search each. */
 const LEAD = /^(\w+(?:\s+\w+)?\s+(?:for|about|on|of|into|up)\s+)\S/i;
 
-const clean = (s: string) => s.replace(/^[\s,;.:-]+|[\s,;:-]+$/g, '').trim();
+const clean = (s: string) =>
+  s
+    .replace(/^\s*\d{1,2}[.)]\s+/, '')
+    .replace(/^[\s,;.:-]+|[\s,;:-]+$/g, '')
+    .trim();
 
 /**
  * The planner without a model: the prompt is cut into stages on "then", "after that", "finally",
@@ -90,7 +96,16 @@ export function deterministicPlan(prompt: string, maxSubtasks: number, why?: str
     .map(splitStage);
   if (stages.length === 0) stages = [[clean(prompt) || prompt.trim() || prompt]];
   if (stages.flat().length > maxSubtasks) stages = stages.map((parts) => [parts.join(', ')]);
-  if (stages.length > maxSubtasks) stages = [...stages.slice(0, maxSubtasks - 1), [stages.slice(maxSubtasks - 1).flat().join(', then ')]];
+  if (stages.length > maxSubtasks)
+    stages = [
+      ...stages.slice(0, maxSubtasks - 1),
+      [
+        stages
+          .slice(maxSubtasks - 1)
+          .flat()
+          .join(', then '),
+      ],
+    ];
 
   const subtasks: PlannedSubtask[] = [];
   let previous: number[] = [];
@@ -108,10 +123,7 @@ export function deterministicPlan(prompt: string, maxSubtasks: number, why?: str
 }
 
 function splitStage(stage: string): string[] {
-  const parts = stage
-    .split(PART_SPLIT)
-    .map(clean)
-    .filter(Boolean);
+  const parts = stage.split(PART_SPLIT).map(clean).filter(Boolean);
   if (parts.length <= 1) return parts.length ? parts : [stage];
   const lead = LEAD.exec(parts[0])?.[1];
   return parts.map((p, i) => (i > 0 && lead && p.split(/\s+/).length <= 3 ? `${lead}${p}` : p));
