@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import type { JobEvent, JobStatus } from '@platform/contracts';
 import { project, subtaskId, summaryOf, type ChildJob, type ParentJob } from './progress';
@@ -107,8 +108,11 @@ describe('compound task progress (projection of the parent log and the children)
     expect(partial.progress.subtasks.map((s) => s.status)).toEqual(['completed', 'failed', 'skipped']);
     expect(partial.progress.subtasks[1].result).toBe('mock model failure 500');
     expect(partial.unrecorded).toEqual([1]);
-    expect(partial.progress.status).toBe('partial');
-    const failed = project(parent(), [PLAN], [child(0, 'failure'), child(1, 'failure')]);
+    // Every subtask has ended, but the parent job still writes its report: executing until it ends.
+    expect(partial.progress).toMatchObject({ status: 'executing', completed_at: null });
+    const ended = project(parent('success', '2026-01-01T00:05:00.000Z'), [PLAN, done(0, 0.1)], [child(0, 'success'), child(1, 'failure')]);
+    expect(ended.progress).toMatchObject({ status: 'partial', completed_at: '2026-01-01T00:05:00.000Z' });
+    const failed = project(parent('failure', '2026-01-01T00:05:00.000Z'), [PLAN], [child(0, 'failure'), child(1, 'failure')]);
     expect(failed.progress.status).toBe('failed');
     expect(failed.progress.subtasks[2].status).toBe('skipped');
   });

@@ -1,4 +1,13 @@
-import type { CompoundTaskStatus, JobEvent, JobStatus, SubtaskSnapshot, SubtaskStatus, TaskProgress, TaskSummary } from '@platform/contracts';
+import {
+  isTerminal,
+  type CompoundTaskStatus,
+  type JobEvent,
+  type JobStatus,
+  type SubtaskSnapshot,
+  type SubtaskStatus,
+  type TaskProgress,
+  type TaskSummary,
+} from '@platform/contracts';
 import type { Plan, PlannedSubtask } from './planner';
 
 /*
@@ -131,7 +140,7 @@ export function project(parent: ParentJob, events: readonly JobEvent[], children
     completed_at: null,
     total_cost: roundCost(subtasks.reduce((sum, s) => sum + (s.cost ?? 0), 0)),
   };
-  if (['completed', 'partial', 'failed', 'cancelled'].includes(progress.status)) progress.completed_at = parent.finished_at ?? lastTime(subtasks) ?? null;
+  if (isTerminal(parent.status)) progress.completed_at = parent.finished_at ?? lastTime(subtasks) ?? null;
   return { progress, unrecorded };
 }
 
@@ -156,7 +165,9 @@ function taskStatus(parent: ParentJob, planned: boolean, subtasks: SubtaskSnapsh
   if (parent.status === 'interrupted') return 'cancelled';
   if (!planned) return parent.status === 'failure' || parent.status === 'success' ? 'failed' : 'planning';
   const done = subtasks.filter((s) => s.status === 'completed').length;
-  if (subtasks.every((s) => FINAL_SUBTASK.has(s.status))) return done === subtasks.length ? 'completed' : done === 0 ? 'failed' : 'partial';
+  // Final once the parent job has ended too (it still writes its report after the last subtask), so completed_at never moves.
+  if (isTerminal(parent.status) && subtasks.every((s) => FINAL_SUBTASK.has(s.status)))
+    return done === subtasks.length ? 'completed' : done === 0 ? 'failed' : 'partial';
   return subtasks.some((s) => s.status !== 'pending') ? 'executing' : 'planned';
 }
 
