@@ -18,7 +18,16 @@ import { CompoundModule } from './compound/compound.module';
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const features = [GatewayAuthModule, JobsModule, ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []), CompoundModule, CoordinatorModule, ServiceApiModule, OpenAiModule];
+    const features = [
+      GatewayAuthModule,
+      JobsModule,
+      ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
+      // Before CoordinatorModule: the literal `tasks/recent` must be routed before `tasks/:task_id`.
+      CompoundModule,
+      CoordinatorModule,
+      ServiceApiModule,
+      OpenAiModule,
+    ];
     const controllers = [HealthController, DebugConsoleController];
     return {
       module: AppModule,
