@@ -372,6 +372,14 @@ describe('compound tasks (e2e)', () => {
     }
     const h = await api('GET', '/task/compound-000000000000/stream', { ...alice, 'Last-Event-ID': 'x' });
     expect(h.status).toBe(422);
+
+    // Documented in OpenAPI like the other dialects.
+    const doc = (await api<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json', {})).body;
+    expect(Object.keys(doc.paths['/task/compound'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/task/{id}/progress'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/tasks/recent'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/task/{id}/stream'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/task/{id}/cancel'])).toEqual(['post']);
   }, 60_000);
 
   it('SIGKILL of the runner running the task: another runner finishes it, no completed subtask runs twice and none loses its result', async () => {
