@@ -24,11 +24,12 @@ export interface EmbeddingCall {
 }
 
 /**
- * What `MockLlm`'s `respond` hook may script for one call: the answer's text, its failure, and how long
- * the server waits before answering (`delayMs`: a slow model). The hook sees the call's `model`, so one
- * server can play several models that answer differently (the council's tests).
+ * What `MockLlm`'s `respond` hook may script for one call: the answer's text (a JSON plan, say), its
+ * failure (`status`), how long the server waits before answering (`waitMs`: a slow model) and how
+ * slowly it streams (`delayMs` per token, instead of a `delay=` directive). The hook sees the call's
+ * `model`, so one server can play several models that answer differently (the council's tests).
  */
-export type MockReply = string | { text?: string; status?: number; delayMs?: number } | undefined;
+export type MockReply = string | { text?: string; status?: number; waitMs?: number; delayMs?: number } | undefined;
 
 /**
  * A local server that speaks the OpenAI chat-completions protocol: streaming (SSE `data:` chunks and
@@ -42,8 +43,9 @@ export type MockReply = string | { text?: string; status?: number; delayMs?: num
  * when the request asks with `stream_options: {include_usage: true}`. `prompt_tokens` is the number of
  * whitespace-separated words of the messages, `completion_tokens` the number of tokens answered — the
  * reported numbers are kept on each call (`calls[i].usage`) for tests to compare costs with.
- * `respond` (constructor) may script the text (split into tokens at spaces), a failure or a delay per
- * call — per model, since it sees `call.model`.
+ * `respond` (constructor) may script the text (split into tokens at spaces), a failure, a wait or the
+ * pace per call — per model, since it sees `call.model`; `callsWhere` counts what a test needs (e.g. the
+ * calls made for one subtask).
  */
 export class MockLlm {
   readonly calls: LlmCall[] = [];
@@ -51,6 +53,14 @@ export class MockLlm {
   private server?: http.Server;
 
   constructor(private readonly respond?: (call: LlmCall) => MockReply) {}
+
+  /** The calls whose messages (joined) pass `test`: a string is looked for in them. */
+  callsWhere(test: string | ((text: string, call: LlmCall) => boolean)): LlmCall[] {
+    return this.calls.filter((c) => {
+      const text = c.messages.map((m) => m.content).join('\n');
+      return typeof test === 'string' ? text.includes(test) : test(text, c);
+    });
+  }
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -91,8 +101,8 @@ export class MockLlm {
     const text = parsed.messages.map((m) => m.content).join('\n');
     const scripted = this.respond?.(call);
     const reply = typeof scripted === 'string' ? { text: scripted } : (scripted ?? {});
-    if (reply.delayMs) {
-      await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (reply.waitMs) {
+      await new Promise((r) => setTimeout(r, reply.waitMs));
       if (call.aborted || res.destroyed) return;
     }
     const fail = reply.status ?? Number(/fail=(\d{3})/.exec(text)?.[1] ?? (text.includes('[[fail]]') ? 500 : 0));
@@ -101,7 +111,7 @@ export class MockLlm {
       res.writeHead(fail, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `mock model failure ${fail}`, type: 'mock' } }));
       return;
     }
-    const delay = Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);
+    const delay = reply.delayMs ?? Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);
     const size = Number(/size=(\d+)/.exec(text)?.[1] ?? 0);
     const pad = size > 8 ? 'x'.repeat(size - 8) : '';
     const tokens =

@@ -13,6 +13,7 @@ import { CoordinatorModule } from './coordinator/coordinator.module';
 import { OpenAiModule } from './openai/openai.module';
 import { ServiceApiModule } from './service-api/service-api.module';
 import { CouncilModule } from './council/council.module';
+import { CompoundModule } from './compound/compound.module';
 
 /** The public edge: every API surface, translated to NATS requests. Holds no database. */
 @Module({})
@@ -22,6 +23,8 @@ export class AppModule implements NestModule {
       GatewayAuthModule,
       JobsModule,
       ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
+      // Before CoordinatorModule: the literal `tasks/recent` must be routed before `tasks/:task_id`.
+      CompoundModule,
       CoordinatorModule,
       ServiceApiModule,
       OpenAiModule,

@@ -21,6 +21,7 @@ import { CoordinationModule } from './coordination/coordination.module';
 import { modelCatalogueFrom, ModelsModule } from './agents/models.module';
 import { ServicesModule } from './services/services.module';
 import { CouncilModule } from './council/council.module';
+import { CompoundModule } from './compound/compound.module';
 import { version } from '../../../package.json';
 
 @Module({})
@@ -55,6 +56,7 @@ export class AppModule {
         jobs,
         ServicesModule,
         CouncilModule,
+        CompoundModule,
         CoordinationModule,
         ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [jobs]),
       ],

@@ -24,3 +24,6 @@ export * from './council/model';
 export * from './council/requests';
 export * from './council/replies';
 export * from './council/subjects';
+export * from './compound/requests';
+export * from './compound/replies';
+export * from './compound/subjects';

@@ -1,3 +1,4 @@
+import { CompoundSubjects, type CompoundRpc } from './compound/subjects';
 import { isTaskDelivery, isTaskDeliveryReply } from './coordinator/events';
 import { CouncilSubjects, type CouncilRpc } from './council/subjects';
 import { CoordinatorSubjects, type CoordinatorAddressed, type CoordinatorRpc } from './coordinator/subjects';
@@ -19,10 +20,11 @@ export const Subjects = {
   platform: PlatformSubjects,
   services: ServicesSubjects,
   council: CouncilSubjects,
+  compound: CompoundSubjects,
 } as const;
 
 /** Request/reply subjects answered by a service's queue group: their request and reply types. `Bus.request` is typed by it. */
-export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc, ServicesRpc, CouncilRpc {}
+export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc, ServicesRpc, CouncilRpc, CompoundRpc {}
 export type RpcSubject = keyof RpcMap;
 export type RpcRequest<S extends RpcSubject> = RpcMap[S]['request'];
 export type RpcReply<S extends RpcSubject> = RpcMap[S]['reply'];
@@ -49,6 +51,8 @@ export const READ_ONLY_SUBJECTS: ReadonlySet<RpcSubject> = new Set<RpcSubject>([
   Subjects.services.list,
   Subjects.council.get,
   Subjects.council.list,
+  Subjects.compound.progress,
+  Subjects.compound.recent,
 ]);
 
 /** Published subjects (fire and forget, `<subject>.<id>`): their payload types. `Bus.publish`/`subscribe` are typed by it. A domain with events adds its map here (`JobsEvents & …`). */

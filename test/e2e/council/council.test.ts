@@ -60,9 +60,9 @@ function respond(call: LlmCall): MockReply {
     case 'all-fail':
       return { status: 503 };
     case 'slow-one':
-      return model === 'm3' ? { text: AGREE[model], delayMs: 4000 } : AGREE[model];
+      return model === 'm3' ? { text: AGREE[model], waitMs: 4000 } : AGREE[model];
     case 'slow':
-      return { text: DIVERGE[model], delayMs: 900 };
+      return { text: DIVERGE[model], waitMs: 900 };
     default:
       return AGREE[model];
   }
