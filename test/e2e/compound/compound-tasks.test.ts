@@ -312,6 +312,21 @@ describe('compound tasks (e2e)', () => {
     expect((await api('POST', `/task/${id}/cancel`)).status).toBe(200); // again: it is cancelled
   }, 60_000);
 
+  it("cancelling the task's parent job through the job API cascades to its children the same way", async () => {
+    const tag = newTag();
+    const [slow1, slow2] = [`${tag} slow a`, `${tag} slow b`];
+    steps.set(slow1, { delayMs: 200, tokens: 100 });
+    steps.set(slow2, { delayMs: 200, tokens: 100 });
+    const res = await submit('Cancel me through the job API', [{ reasoning: 'r', subtasks: [sub(slow1), sub(slow2)] }]);
+    const id = res.body.id;
+    await until(id, (p) => p.subtasks.filter((s) => s.status === 'running').length === 2);
+    expect((await api('POST', `/v1/jobs/async/job/${id}/cancel`)).status).toBe(200);
+    await eventually(async () => [slow1, slow2].every((s) => llm.callsWhere(`Your step: ${s}`)[0]?.aborted), 10_000);
+    const p = await progressOf(id);
+    expect(p.status).toBe('cancelled');
+    for (const s of p.subtasks) expect((await api<{ status: string }>('GET', `/v1/jobs/async/job/${s.id}`)).body.status).toBe('interrupted');
+  }, 60_000);
+
   it("owner-only: another caller gets 404 for the task, its stream, its cancel and its children, and does not see it in recent; the body's token is checked like the header", async () => {
     const tag = newTag();
     plans.set(tag, [JSON.stringify({ reasoning: 'r', subtasks: [sub(`${tag} one`)] })]);

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { RpcException } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
 import {
   ErrorCode,
@@ -10,7 +9,6 @@ import {
   type CompoundTaskAccepted,
   type Principal,
   type RecentTasks,
-  type RemoteErrorBody,
   type TaskProgress,
 } from '@platform/contracts';
 import { rpcError } from '@platform/runtime';
@@ -47,23 +45,14 @@ export class CompoundService {
   }
 
   /**
-   * Cancels the parent job (its run is aborted, so it starts nothing more), then every child still
-   * queued or running (their model calls are aborted). Subtasks never started show as `cancelled`.
-   * A child cannot be created after the parent's cancel: see JobStore.createChild.
+   * Cancels the parent job (its run is aborted, so it starts nothing more); JobsService.cancel then
+   * cancels every child still queued or running (their model calls are aborted). Subtasks never
+   * started show as `cancelled`.
    */
   async cancel(id: string, principal: Principal): Promise<CancelTaskReply> {
     const job = await this.owned(id, principal);
-    if (job.status !== 'interrupted') {
-      if (isTerminal(job.status)) throw rpcError(ErrorCode.CONFLICT, `Task '${id}' already finished`);
-      await this.jobs.cancel(id, principal);
-    }
-    for (const child of await this.store.findChildren(id)) {
-      if (isTerminal(child.status)) continue;
-      await this.jobs.cancel(child.id, principal).catch((err: unknown) => {
-        // It finished meanwhile: nothing to cancel.
-        if (!(err instanceof RpcException && (err.getError() as RemoteErrorBody).code === ErrorCode.CONFLICT)) throw err;
-      });
-    }
+    if (isTerminal(job.status) && job.status !== 'interrupted') throw rpcError(ErrorCode.CONFLICT, `Task '${id}' already finished`);
+    await this.jobs.cancel(id, principal);
     return { id, status: 'cancelled' };
   }
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   DEFAULT_EXPIRY_SECONDS,
@@ -11,6 +12,7 @@ import {
   type JobStateView,
   type JobView,
   type Principal,
+  type RemoteErrorBody,
   type SubmitJobCommand,
   type SubmitJobReply,
 } from '@platform/contracts';
@@ -110,17 +112,35 @@ export class JobsService {
     return { job_id: job.id, status: job.status, events: events.slice(0, cut), last_seq: job.last_seq };
   }
 
+  /**
+   * Cancels a job and every child job it started that is still queued or running (a compound task's
+   * subtasks), whichever route asked. Cancelling an already cancelled job cancels its children again,
+   * which finishes a cascade a crash interrupted.
+   */
   async cancel(id: string, principal: Principal): Promise<CancelJobReply> {
     const job = await this.owned(id, principal);
-    if (job.status === 'interrupted') return { job_id: id, status: 'interrupted' };
-    if (isTerminal(job.status)) throw rpcError(ErrorCode.CONFLICT, `Job '${id}' already finished with status '${job.status}'`);
-    // One atomic step decides the outcome, whether the job is still queued or already running.
-    const done = await this.log.transition({ jobId: id, from: ['submitted', 'running'], to: 'interrupted', error: 'Cancelled by request' });
-    if (!done) return this.cancel(id, principal); // it changed under us: answer from its new state
-    // Only tidies Redis (a queued job that is no longer submitted never starts), so the reply does not wait on it.
-    if (job.status === 'submitted') this.queue.removeWaiting(id).catch(() => undefined);
-    await this.runs.requestAbort(id);
+    if (job.status !== 'interrupted') {
+      if (isTerminal(job.status)) throw rpcError(ErrorCode.CONFLICT, `Job '${id}' already finished with status '${job.status}'`);
+      // One atomic step decides the outcome, whether the job is still queued or already running.
+      const done = await this.log.transition({ jobId: id, from: ['submitted', 'running'], to: 'interrupted', error: 'Cancelled by request' });
+      if (!done) return this.cancel(id, principal); // it changed under us: answer from its new state
+      // Only tidies Redis (a queued job that is no longer submitted never starts), so the reply does not wait on it.
+      if (job.status === 'submitted') this.queue.removeWaiting(id).catch(() => undefined);
+      await this.runs.requestAbort(id);
+    }
+    await this.cancelChildren(id, principal);
     return { job_id: id, status: 'interrupted' };
+  }
+
+  /** Children are created only while their parent runs (JobStore.createChild), so none can appear after this. */
+  private async cancelChildren(id: string, principal: Principal): Promise<void> {
+    for (const child of await this.store.findChildren(id)) {
+      if (isTerminal(child.status)) continue;
+      await this.cancel(child.id, principal).catch((err: unknown) => {
+        // It finished meanwhile: nothing to cancel.
+        if (!(err instanceof RpcException && (err.getError() as RemoteErrorBody).code === ErrorCode.CONFLICT)) throw err;
+      });
+    }
   }
 
   private async owned(id: string, principal: Principal): Promise<JobEntity> {
