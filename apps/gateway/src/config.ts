@@ -7,6 +7,12 @@ export class GatewayConfig extends InfraConfig {
   @Max(65535)
   PORT = 8000;
 
+  /** Operators' port: `GET /metrics` (Prometheus). Never the public port; not exposed by the Service's public port. */
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  ADMIN_PORT = 8009;
+
   /** Largest JSON request body, in bytes (bigger → 413). */
   @IsInt()
   @Min(1024)

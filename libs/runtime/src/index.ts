@@ -16,3 +16,4 @@ export * from './exclusive';
 export * from './dependency-errors';
 export * from './queue-redis';
 export * from './within';
+export * from './telemetry';

@@ -8,11 +8,12 @@ import { IngestProcessor } from './ingest.processor';
 import { KnowledgeNatsController } from './knowledge.nats.controller';
 import { KnowledgeService } from './knowledge.service';
 import { KnowledgeStore } from './knowledge.store';
+import { KnowledgeMetrics } from './knowledge-metrics';
 
 @Module({
   imports: [BullModule.registerQueue({ name: INGEST_QUEUE })],
   controllers: [KnowledgeNatsController],
-  providers: [KnowledgeStore, FileStore, IngestQueue, KnowledgeService, Embeddings],
+  providers: [KnowledgeStore, FileStore, IngestQueue, KnowledgeService, Embeddings, KnowledgeMetrics],
   exports: [BullModule],
 })
 export class KnowledgeModule {
