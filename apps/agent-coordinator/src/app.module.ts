@@ -1,5 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AppConfigModule, BusModule, DatabaseHealth, databaseModule, loggingModule, MetricsModule, NatsHealth, pingController, ServiceHealthModule } from '@platform/runtime';
+import {
+  AppConfigModule,
+  BusModule,
+  DatabaseHealth,
+  databaseModule,
+  loggingModule,
+  MetricsModule,
+  NatsHealth,
+  pingController,
+  ServiceHealthModule,
+} from '@platform/runtime';
 import { CoordinatorConfig } from './config';
 import { CoordinatorModule } from './coordinator.module';
 import { database } from './database';

@@ -7,9 +7,9 @@ export class GatewayConfig extends InfraConfig {
   @Max(65535)
   PORT = 8000;
 
-  /** Operators' port: `GET /metrics` (Prometheus). Never the public port; not exposed by the Service's public port. */
+  /** Operators' port: `GET /metrics` (Prometheus). Never the public port. 0: a free port the OS picks (extra gateways in tests and benches). */
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(65535)
   ADMIN_PORT = 8009;
 

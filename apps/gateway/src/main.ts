@@ -2,6 +2,7 @@ import './tracing';
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { json } from 'express';
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AdminServer, bootstrapService, loadConfig, Metrics, runCli } from '@platform/runtime';
 import { AppModule } from './app.module';
@@ -41,7 +42,8 @@ void runCli(async () => {
       app.useGlobalFilters(new HttpErrorsFilter());
       mountOpenApi(app);
       admin = new AdminServer(app.get(Metrics));
-      await admin.listen(config.ADMIN_PORT, process.env.HOST ?? '0.0.0.0');
+      const adminPort = await admin.listen(config.ADMIN_PORT, process.env.HOST ?? '0.0.0.0');
+      new Logger('AdminServer').log(`metrics on admin port ${adminPort} (GET /metrics)`);
     },
     // SIGTERM: stop accepting, end the streams (clients resume elsewhere by Last-Event-ID) and answer
     // the calls waiting for a job's end (service_run, chat completions: 503, the run goes on), give the

@@ -90,7 +90,9 @@ export class TaskRepository {
 
   /** Every owner's waiting tasks per priority, for the queue gauge (read from the `tasks_queue` partial index). */
   async countAllQueued(): Promise<{ priority: string; n: number }[]> {
-    const rows: { priority: string; n: number }[] = await this.db.query(`SELECT priority, count(*)::int AS n FROM coordinator.tasks WHERE status = 'queued' GROUP BY priority`);
+    const rows: { priority: string; n: number }[] = await this.db.query(
+      `SELECT priority, count(*)::int AS n FROM coordinator.tasks WHERE status = 'queued' GROUP BY priority`,
+    );
     return rows.map((r) => ({ priority: r.priority, n: Number(r.n) }));
   }
 

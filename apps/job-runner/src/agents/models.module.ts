@@ -33,7 +33,8 @@ export class ModelsModule {
     const provider = {
       provide: MODELS,
       inject: [{ token: Metrics, optional: true }],
-      useFactory: (metrics?: Metrics): Models | null => (catalogue ? new OpenAiModels(catalogue, metrics ? new ModelCallMetrics(metrics.registry) : undefined) : null),
+      useFactory: (metrics?: Metrics): Models | null =>
+        catalogue ? new OpenAiModels(catalogue, metrics ? new ModelCallMetrics(metrics.registry) : undefined) : null,
     };
     return { module: ModelsModule, providers: [provider], exports: [MODELS] };
   }

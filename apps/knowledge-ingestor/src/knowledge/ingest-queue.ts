@@ -22,14 +22,11 @@ export class IngestQueue {
 
   async enqueue(documentId: string): Promise<void> {
     const trace = captureTrace();
-    await this.queue.add(
-      trace ? { document_id: documentId, trace } : { document_id: documentId },
-      {
-        attempts: this.config.INGEST_MAX_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.INGEST_BACKOFF_MS },
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    );
+    await this.queue.add(trace ? { document_id: documentId, trace } : { document_id: documentId }, {
+      attempts: this.config.INGEST_MAX_ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.config.INGEST_BACKOFF_MS },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
   }
 }

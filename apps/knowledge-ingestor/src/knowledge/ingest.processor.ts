@@ -62,7 +62,12 @@ export class IngestProcessor implements BeforeApplicationShutdown {
       {
         kind: SpanKind.CONSUMER,
         parent: restoreTrace(job.data.trace),
-        attributes: { 'messaging.system': 'bull', 'messaging.operation.type': 'process', 'messaging.destination.name': INGEST_QUEUE, 'document.id': job.data.document_id },
+        attributes: {
+          'messaging.system': 'bull',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': INGEST_QUEUE,
+          'document.id': job.data.document_id,
+        },
       },
       () => this.ingest(job.data.document_id),
     );

@@ -120,7 +120,13 @@ export class OpenAiModels implements Models {
   }
 
   private failed(spec: ModelSpec, kind: 'chat' | 'embed', span: Span, started: number, signal: AbortSignal, error: unknown): unknown {
-    const reason = signal.aborted ? null : error instanceof ModelTimeoutError ? 'timeout' : error instanceof ModelCallError && error.status ? `http_${error.status}` : 'error';
+    const reason = signal.aborted
+      ? null
+      : error instanceof ModelTimeoutError
+        ? 'timeout'
+        : error instanceof ModelCallError && error.status
+          ? `http_${error.status}`
+          : 'error';
     endModelSpan(span, { error, reason });
     this.metrics?.failed(spec.name, kind, (Date.now() - started) / 1000, reason);
     return error;
@@ -171,7 +177,12 @@ export class OpenAiModels implements Models {
         typeof reported === 'number'
           ? { prompt_tokens: reported, completion_tokens: 0, estimated: false }
           : { prompt_tokens: req.input.reduce((n, t) => n + estimateTokens(t), 0), completion_tokens: 0, estimated: true };
-      return this.succeeded(spec, 'embed', span, started, { model: spec.name, vectors: data.map((d) => d.embedding as number[]), usage, cost: costOf(spec, usage) });
+      return this.succeeded(spec, 'embed', span, started, {
+        model: spec.name,
+        vectors: data.map((d) => d.embedding as number[]),
+        usage,
+        cost: costOf(spec, usage),
+      });
     } catch (err) {
       throw this.failed(spec, 'embed', span, started, req.signal, failure(spec, req, call, err));
     } finally {

@@ -36,12 +36,24 @@ export class ModelCallMetrics {
     this.tokens = metric(
       registry,
       'model_tokens_total',
-      () => new Counter({ name: 'model_tokens_total', help: 'Tokens of model calls, by model and direction (input, output)', labelNames: ['model', 'direction'], registers }),
+      () =>
+        new Counter({
+          name: 'model_tokens_total',
+          help: 'Tokens of model calls, by model and direction (input, output)',
+          labelNames: ['model', 'direction'],
+          registers,
+        }),
     );
     this.cost = metric(
       registry,
       'model_cost_total',
-      () => new Counter({ name: 'model_cost_total', help: "Cost of model calls (usage × the catalogue's prices, its currency), by model", labelNames: ['model'], registers }),
+      () =>
+        new Counter({
+          name: 'model_cost_total',
+          help: "Cost of model calls (usage × the catalogue's prices, its currency), by model",
+          labelNames: ['model'],
+          registers,
+        }),
     );
     this.errors = metric(
       registry,
@@ -73,14 +85,23 @@ export class ModelCallMetrics {
 export function startModelSpan(spec: ModelSpec, kind: Kind): Span {
   return trace.getTracer('platform').startSpan(`${kind === 'chat' ? 'chat' : 'embeddings'} ${spec.name}`, {
     kind: SpanKind.CLIENT,
-    attributes: { 'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'embeddings', 'gen_ai.request.model': spec.model, 'gen_ai.system': 'openai', 'model.name': spec.name },
+    attributes: {
+      'gen_ai.operation.name': kind === 'chat' ? 'chat' : 'embeddings',
+      'gen_ai.request.model': spec.model,
+      'gen_ai.system': 'openai',
+      'model.name': spec.name,
+    },
   });
 }
 
 export function endModelSpan(span: Span, outcome: { usage: Usage; cost: number } | { error: unknown; reason: string | null }): void {
   if (!span.isRecording()) return span.end();
   if ('usage' in outcome) {
-    span.setAttributes({ 'gen_ai.usage.input_tokens': outcome.usage.prompt_tokens, 'gen_ai.usage.output_tokens': outcome.usage.completion_tokens, 'model.cost': outcome.cost });
+    span.setAttributes({
+      'gen_ai.usage.input_tokens': outcome.usage.prompt_tokens,
+      'gen_ai.usage.output_tokens': outcome.usage.completion_tokens,
+      'model.cost': outcome.cost,
+    });
   } else if (outcome.reason) {
     const err = outcome.error;
     span.recordException(err instanceof Error ? err : String(err));

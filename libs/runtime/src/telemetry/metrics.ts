@@ -1,7 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import { Controller, Get, Global, Header, Inject, Module, Res, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Response } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration, type HistogramConfiguration } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
 
 /** Seconds buckets for request-like latencies (1 ms … 30 s). */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
