@@ -132,7 +132,7 @@ describe('Prometheus metrics of every service', () => {
         ? s
         : undefined;
     }, 20_000);
-    expect(running.gateway.series('gateway_sse_streams_open')).toEqual([{ service: 'gateway', surface: '/v1/jobs/async/job/:job_id/stream' }]);
+    expect(running.gateway.series('gateway_sse_streams_open')).toEqual([{ service: 'gateway', surface: '/v1/jobs/async/job/:id/stream' }]);
     const sse = await stream;
     const frames = logged(sse.frames);
     expect(statusOf(frames[frames.length - 1])).toBe('success');
