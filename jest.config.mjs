@@ -1,6 +1,8 @@
 const tsJest = ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.jest.json' }];
 const moduleNameMapper = {
   '^@platform/(contracts|auth|agent-registry|runtime)$': '<rootDir>/libs/$1/src',
+  // The tracing bootstrap alone (apps import it before anything else: see libs/runtime/src/telemetry/tracing.ts).
+  '^@platform/tracing$': '<rootDir>/libs/runtime/src/telemetry/tracing',
 };
 const common = {
   rootDir: '.',

@@ -149,6 +149,8 @@ export class Services {
     const logFile = this.logFile(label);
     const appEnv = { ...env };
     delete appEnv.NODE_OPTIONS;
+    // Several gateways run at once: each gets a free admin (metrics) port.
+    if (name === 'gateway' && !appEnv.ADMIN_PORT) appEnv.ADMIN_PORT = '0';
     const flags = [
       ...(process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`, `--cpu-prof-name=${label}-${port}.cpuprofile`] : []),
       ...(process.env.BENCH_TRACE_GC === '1' ? ['--trace-gc'] : []),

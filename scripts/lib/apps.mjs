@@ -30,6 +30,8 @@ export function startApp(name, env = process.env, { port, logFile, pidFile: pidP
   if (!fs.existsSync(entry)) throw new Error(`${name} is not built (${path.relative(ROOT, entry)} missing): run npm run build`);
   const childEnv = stackEnv(env);
   if (port !== undefined) childEnv[APPS[name].portEnv] = String(port);
+  // An extra gateway (tests, benches) must not compete for the stack's admin port: the OS picks one.
+  if (port !== undefined && name === 'gateway' && !childEnv.ADMIN_PORT) childEnv.ADMIN_PORT = '0';
   const file = logFile ?? path.join(LOGS_DIR, port !== undefined ? `${name}-${port}.log` : `${name}.log`);
   const { child } = spawnDetached(process.execPath, [entry, ...args], { logFile: file, env: childEnv });
   if (!child.pid) throw new Error(`${name}: could not spawn ${process.execPath}`);

@@ -59,8 +59,9 @@ interface Manifest {
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
   spec?: {
-    selector?: { matchLabels?: Record<string, string> } & Record<string, string>;
-    template?: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
+    selector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } & Record<string, string>;
+    template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
+    endpoints?: { port?: string; path?: string }[];
     ports?: { name?: string; port: number; targetPort?: number | string }[];
     scaleTargetRef?: { apiVersion: string; kind: string; name: string };
     minReplicas?: number;
@@ -274,7 +275,52 @@ describe('k8s manifests', () => {
         if (!app) continue;
         const port = Number(envValue(c, APPS[app].portVar) ?? defaults(app)[APPS[app].portVar]);
         expect([where, containerPort(c, c.readinessProbe!.httpGet!.port), containerPort(c, c.livenessProbe!.httpGet!.port)]).toEqual([where, port, port]);
-        expect([where, c.ports?.map((p) => p.containerPort)]).toEqual([where, [port]]);
+        // The gateway also listens on its admin port (metrics), never the public one.
+        const admin = app === 'gateway' ? [Number(envValue(c, 'ADMIN_PORT') ?? defaults(app).ADMIN_PORT)] : [];
+        expect([where, c.ports?.map((p) => p.containerPort)]).toEqual([where, [port, ...admin]]);
+      }
+    }
+  });
+
+  it('every app pod is annotated for Prometheus: /metrics on the probe port, or the gateway admin port (never its public port)', () => {
+    for (const app of APP_NAMES) {
+      const template = find('Deployment', app)!.spec!.template!;
+      const c = template.spec.containers[0];
+      const metricsVar = app === 'gateway' ? 'ADMIN_PORT' : APPS[app].portVar;
+      const port = Number(envValue(c, metricsVar) ?? defaults(app)[metricsVar]);
+      expect({ app, annotations: template.metadata?.annotations }).toEqual({
+        app,
+        annotations: expect.objectContaining({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(port), 'prometheus.io/path': '/metrics' }),
+      });
+      expect(c.ports?.some((p) => p.containerPort === port)).toBe(true);
+      if (app === 'gateway') expect(port).not.toBe(Number(envValue(c, 'PORT') ?? defaults(app).PORT));
+    }
+  });
+
+  it('the optional ServiceMonitor component scrapes a named metrics port of every app Service, never the public gateway port', () => {
+    const monitors = ofKind('ServiceMonitor');
+    expect(monitors.length).toBeGreaterThan(0);
+    // Kept out of the base (it needs the Prometheus Operator's CRDs): a kustomize Component.
+    for (const m of monitors) {
+      expect(m.file).toMatch(/^k8s\/components\//);
+      expect((parse(read(join(dirname(m.file), 'kustomization.yaml'))) as { kind?: string }).kind).toBe('Component');
+    }
+    const selects = (m: Manifest, labels: Record<string, string> | undefined) =>
+      Object.entries(m.spec?.selector?.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v) &&
+      (m.spec?.selector?.matchExpressions ?? []).every((e) => e.operator === 'In' && (e.values ?? []).includes(labels?.[e.key] ?? ''));
+    for (const app of APP_NAMES) {
+      const service = find('Service', app)!;
+      const scraping = monitors.filter((m) => selects(m, service.metadata.labels));
+      expect({ app, monitors: scraping.length }).toEqual({ app, monitors: 1 });
+      const container = find('Deployment', app)!.spec!.template!.spec.containers[0];
+      for (const e of scraping[0].spec!.endpoints ?? []) {
+        expect(e.path).toBe('/metrics');
+        const servicePort = service.spec!.ports?.find((p) => p.name === e.port);
+        expect({ app, port: e.port, onService: !!servicePort }).toEqual({ app, port: e.port, onService: true });
+        const target = containerPort(container, servicePort!.targetPort ?? servicePort!.port);
+        const expected =
+          app === 'gateway' ? Number(envValue(container, 'ADMIN_PORT') ?? defaults(app).ADMIN_PORT) : Number(envValue(container, APPS[app].portVar));
+        expect({ app, target }).toEqual({ app, target: expected });
       }
     }
   });

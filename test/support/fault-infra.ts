@@ -542,6 +542,8 @@ export class App extends Proc {
       env: {
         ...env,
         [PORT_ENV[app]]: String(port),
+        // Several gateways run at once: each gets a free admin (metrics) port.
+        ...(app === 'gateway' && !env.ADMIN_PORT ? { ADMIN_PORT: '0' } : {}),
         NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(CRASH_MONITOR).href}`.trim(),
       },
     }));

@@ -1,5 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AppConfigModule, BusModule, DatabaseHealth, databaseModule, loggingModule, NatsHealth, pingController, ServiceHealthModule } from '@platform/runtime';
+import {
+  AppConfigModule,
+  BusModule,
+  DatabaseHealth,
+  databaseModule,
+  loggingModule,
+  MetricsModule,
+  NatsHealth,
+  pingController,
+  ServiceHealthModule,
+} from '@platform/runtime';
 import { CoordinatorConfig } from './config';
 import { CoordinatorModule } from './coordinator.module';
 import { database } from './database';
@@ -12,6 +22,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(CoordinatorConfig, config),
+        // GET /metrics on the probe port (COORDINATOR_PORT).
+        MetricsModule.forRoot('agent-coordinator', { endpoint: true }),
         loggingModule('agent-coordinator', config.LOG_LEVEL),
         BusModule.forRoot({
           url: config.NATS_URL,

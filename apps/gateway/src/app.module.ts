@@ -1,9 +1,10 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { AppConfigModule, BusModule, loggingModule } from '@platform/runtime';
+import { AppConfigModule, BusModule, loggingModule, MetricsModule } from '@platform/runtime';
 import { GatewayConfig } from './config';
 import { DebugConsoleController } from './console/debug-console.http.controller';
 import { HealthController } from './health/health.http.controller';
 import { RequestContextMiddleware } from './http/request-context.middleware';
+import { HttpMetricsMiddleware } from './http/http-metrics.middleware';
 import { streamRoutesIn } from './http/stream-route';
 import { JobsModule } from './jobs/jobs.module';
 import { GatewayAuthModule } from './auth/auth.module';
@@ -35,6 +36,8 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(GatewayConfig, config),
+        // Served on ADMIN_PORT by main.ts, never on the public port.
+        MetricsModule.forRoot('gateway', { endpoint: false }),
         // Streams (every @StreamRoute() handler) get no per-request logger.
         loggingModule('gateway', config.LOG_LEVEL, streamRoutesIn(features, controllers)),
         BusModule.forRoot({ url: config.NATS_URL, name: 'gateway', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
@@ -46,6 +49,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware).forRoutes('*path');
+    consumer.apply(HttpMetricsMiddleware, RequestContextMiddleware).forRoutes('*path');
   }
 }

@@ -7,6 +7,12 @@ export class GatewayConfig extends InfraConfig {
   @Max(65535)
   PORT = 8000;
 
+  /** Operators' port: `GET /metrics` (Prometheus). Never the public port. 0: a free port the OS picks (extra gateways in tests and benches). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  ADMIN_PORT = 8009;
+
   /** Largest JSON request body, in bytes (bigger → 413). */
   @IsInt()
   @Min(1024)

@@ -1,8 +1,10 @@
+import './tracing';
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { json } from 'express';
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { bootstrapService, loadConfig, runCli } from '@platform/runtime';
+import { AdminServer, bootstrapService, loadConfig, Metrics, runCli } from '@platform/runtime';
 import { AppModule } from './app.module';
 import { GatewayConfig } from './config';
 import { HttpErrorsFilter } from './http/http-errors.filter';
@@ -15,13 +17,15 @@ import { mountOpenApi } from './openapi';
 
 void runCli(async () => {
   const config = loadConfig(GatewayConfig);
+  if (config.ADMIN_PORT === config.PORT) throw new Error('ADMIN_PORT must differ from PORT: /metrics is never served on the public port');
   let server: HttpServerControl | undefined;
+  let admin: AdminServer | undefined;
   await bootstrapService({
     service: 'gateway',
     module: AppModule.forRoot(config),
     port: config.PORT,
     natsUrl: config.NATS_URL,
-    configure: (app) => {
+    configure: async (app) => {
       const express = app as NestExpressApplication;
       express.set('trust proxy', 'loopback, linklocal, uniquelocal');
       express.disable('x-powered-by');
@@ -37,6 +41,9 @@ void runCli(async () => {
       app.useGlobalPipes(httpValidationPipe());
       app.useGlobalFilters(new HttpErrorsFilter());
       mountOpenApi(app);
+      admin = new AdminServer(app.get(Metrics));
+      const adminPort = await admin.listen(config.ADMIN_PORT, process.env.HOST ?? '0.0.0.0');
+      new Logger('AdminServer').log(`metrics on admin port ${adminPort} (GET /metrics)`);
     },
     // SIGTERM: stop accepting, end the streams (clients resume elsewhere by Last-Event-ID) and answer
     // the calls waiting for a job's end (service_run, chat completions: 503, the run goes on), give the
@@ -48,6 +55,7 @@ void runCli(async () => {
         streams.endAll();
         waits.endAll();
       });
+      await admin?.onApplicationShutdown();
     },
   });
 });

@@ -7,6 +7,7 @@ import {
   DatabaseHealth,
   databaseModule,
   loggingModule,
+  MetricsModule,
   NatsHealth,
   pingController,
   redisHealth,
@@ -33,6 +34,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(JobRunnerConfig, config),
+        // GET /metrics on the probe port (JOB_RUNNER_PORT).
+        MetricsModule.forRoot('job-runner', { endpoint: true }),
         ModelsModule.forRoot(models),
         loggingModule('job-runner', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'job-runner', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { bootstrapService, loadConfig, runCli, runMigrations } from '@platform/runtime';
 import { AppModule } from './app.module';

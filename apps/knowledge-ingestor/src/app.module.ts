@@ -7,6 +7,7 @@ import {
   DatabaseHealth,
   databaseModule,
   loggingModule,
+  MetricsModule,
   NatsHealth,
   pingController,
   redisHealth,
@@ -26,6 +27,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(IngestorConfig, config),
+        // GET /metrics on the probe port (INGESTOR_PORT).
+        MetricsModule.forRoot('knowledge-ingestor', { endpoint: true }),
         loggingModule('knowledge-ingestor', config.LOG_LEVEL),
         BusModule.forRoot({ url: config.NATS_URL, name: 'knowledge-ingestor', requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS }),
         databaseModule(config.DATABASE_URL, config.DATABASE_POOL_SIZE, database, config.DATABASE_BREAKER_PROBE_MS),

@@ -9,3 +9,4 @@ export * from './agents/built-in-agents.module';
 export * from './agents/echo.agent';
 export * from './agents/shallow-researcher.agent';
 export * from './agents/deep-researcher.agent';
+export * from './models/telemetry';

@@ -4,6 +4,7 @@ import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { natsConnectionOptions } from './bus.module';
 import { RpcContextInterceptor, RpcErrorFilter, rpcValidationPipe } from './rpc';
+import { flushTracing } from './telemetry/state';
 
 export interface ServiceBootstrap {
   service: string;
@@ -71,6 +72,7 @@ function stopOnSignals(app: INestApplication, opts: ServiceBootstrap): void {
       try {
         await opts.beforeClose?.(app);
         await app.close();
+        await flushTracing();
         process.exit(0);
       } catch (err) {
         console.error(JSON.stringify({ level: 'fatal', message: `${opts.service} did not stop cleanly: ${(err as Error).message}` }));

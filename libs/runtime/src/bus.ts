@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { Objm, type ObjectStore } from '@nats-io/obj';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import {
   AddressedChecks,
@@ -21,6 +21,9 @@ import {
 import { firstValueFrom, timeout } from 'rxjs';
 import { RemoteError } from './remote-error';
 import { RequestContextStore } from './request-context';
+import { LATENCY_BUCKETS, Metrics, secondsSince } from './telemetry/metrics';
+import { injectNatsHeaders, inSpan, SpanKind } from './telemetry/propagation';
+import { tracingEnabled } from './telemetry/state';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
 export const BUS_OPTIONS = Symbol('BUS_OPTIONS');
@@ -39,6 +42,8 @@ const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(val
  * - `publish`/`subscribe`: fire-and-forget events typed by `EventMap` (live job events, aborts), on
  *   `<subject>.<id>`, without Nest's request envelope, which would only cost time on the hot path.
  * - `requestAt`/`serveAt`: request/reply addressed to one process (`AddressedMap`).
+ * With tracing on, every message carries the sender's span as W3C `traceparent` headers
+ * (telemetry/propagation.ts); `request` is measured in `nats_request_duration_seconds{subject,outcome}`.
  * Whatever is received is shape-checked (`EventChecks`, `AddressedChecks`); a bad message is logged and
  * dropped, never handed to a handler, and a handler's exception is logged, never thrown into NATS.
  */
@@ -48,10 +53,19 @@ export class Bus implements OnApplicationShutdown {
   private readonly buckets = new Map<string, Promise<ObjectStore>>();
   private nc?: NatsConnection;
   private readonly reconnectListeners = new Set<() => void>();
+  private readonly requestSeconds?: ReturnType<Metrics['histogram']>;
   constructor(
     @Inject(NATS_CLIENT) private readonly client: ClientProxy,
     @Inject(BUS_OPTIONS) private readonly options: BusOptions,
-  ) {}
+    @Optional() @Inject(Metrics) metrics?: Metrics,
+  ) {
+    this.requestSeconds = metrics?.histogram({
+      name: 'nats_request_duration_seconds',
+      help: 'NATS request/reply round trips this service made, by subject and outcome (ok, or the error code)',
+      labelNames: ['subject', 'outcome'],
+      buckets: LATENCY_BUCKETS,
+    });
+  }
 
   /**
    * A read (`READ_ONLY_SUBJECTS`) gets two attempts within `timeoutMs` when the first got no reply: when the replica that took the
@@ -60,6 +74,25 @@ export class Bus implements OnApplicationShutdown {
    * it was carried out is unknown after a timeout, and a retry is the caller's (Idempotency-Key).
    */
   async request<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs = this.options.requestTimeoutMs): Promise<RpcReply<S>> {
+    const started = this.requestSeconds ? process.hrtime.bigint() : 0n;
+    try {
+      const reply = tracingEnabled()
+        ? await inSpan(
+            `${subject} send`,
+            { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': subject } },
+            () => this.attempts(subject, data, timeoutMs),
+          )
+        : await this.attempts(subject, data, timeoutMs);
+      this.requestSeconds?.observe({ subject, outcome: 'ok' }, secondsSince(started));
+      return reply;
+    } catch (err) {
+      const outcome = err instanceof RemoteError ? String(err.code).toLowerCase() : 'error';
+      this.requestSeconds?.observe({ subject, outcome }, secondsSince(started));
+      throw err;
+    }
+  }
+
+  private async attempts<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs: number): Promise<RpcReply<S>> {
     if (!READ_ONLY_SUBJECTS.has(subject)) return this.attempt(subject, data, timeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
@@ -79,6 +112,7 @@ export class Bus implements OnApplicationShutdown {
     const h = natsHeaders();
     h.set(Headers.correlationId, ctx?.correlationId ?? RequestContextStore.correlationId());
     if (ctx?.principal) h.set(Headers.principal, JSON.stringify(ctx.principal));
+    injectNatsHeaders(h);
     const record = new NatsRecordBuilder(data).setHeaders(h).build();
     try {
       return await firstValueFrom(this.client.send<RpcReply<S>>(subject, record).pipe(timeout(timeoutMs)));
@@ -141,8 +175,9 @@ export class Bus implements OnApplicationShutdown {
   }
 
   /** Publishes `payload` on `<subject>.<id>`. Resolves once handed to the connection (NATS is at-most-once). */
-  async publish<S extends EventSubject>(subject: S, id: string, payload: EventMap[S]): Promise<void> {
-    (await this.connection()).publish(subjectFor(subject, id), encode(payload));
+  async publish<S extends EventSubject>(subject: S, id: string, payload: EventMap[S], headers?: MsgHdrs): Promise<void> {
+    const h = injectNatsHeaders(headers);
+    (await this.connection()).publish(subjectFor(subject, id), encode(payload), h ? { headers: h } : undefined);
   }
 
   /**
@@ -152,7 +187,8 @@ export class Bus implements OnApplicationShutdown {
   async subscribe<S extends EventSubject>(
     subject: S,
     id: string,
-    onMessage: (payload: EventMap[S], subject: string) => void,
+    /** `headers`: the message's NATS headers (trace context, publish time), when it has any. */
+    onMessage: (payload: EventMap[S], subject: string, headers?: MsgHdrs) => void,
     opts: { queue?: string } = {},
   ): Promise<Subscription> {
     const nc = await this.connection();
@@ -164,7 +200,7 @@ export class Bus implements OnApplicationShutdown {
         const payload = this.decode(msg, check);
         if (payload === undefined) return;
         try {
-          onMessage(payload, msg.subject);
+          onMessage(payload, msg.subject, msg.headers);
         } catch (e) {
           this.logger.error(`handler of ${msg.subject} failed: ${(e as Error).message}`);
         }
@@ -182,7 +218,8 @@ export class Bus implements OnApplicationShutdown {
     timeoutMs: number,
   ): Promise<AddressedMap[S]['reply']> {
     const nc = await this.connection();
-    const msg = await nc.request(subjectFor(subject, address), encode(data), { timeout: timeoutMs });
+    const h = injectNatsHeaders();
+    const msg = await nc.request(subjectFor(subject, address), encode(data), h ? { timeout: timeoutMs, headers: h } : { timeout: timeoutMs });
     const reply = this.decode(msg, AddressedChecks[subject].reply);
     if (reply === undefined) throw new Error(`malformed reply on ${msg.subject}`);
     return reply;

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 const URL_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
 
@@ -20,6 +20,40 @@ export class InfraConfig {
   @Min(1000)
   @Max(600_000)
   SHUTDOWN_GRACE_MS = 25_000;
+
+  // ── Tracing (OpenTelemetry; read by the SDK itself, validated here so a typo stops the start) ──
+
+  /** OTLP/HTTP collector base URL (`/v1/traces` is appended). Unset: no tracing at all. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL such as http://otel-collector:4318' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** Full URL for traces only (used as is), instead of the endpoint above. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'must be an http(s) URL such as http://otel-collector:4318/v1/traces' })
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsIn(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json' })
+  OTEL_EXPORTER_OTLP_PROTOCOL?: string;
+
+  @IsOptional()
+  @IsIn(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json' })
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?: string;
+
+  /** The `service.name` of this process's spans (default: the app's name). */
+  @IsOptional()
+  @Matches(/^[\w.:/-]{1,128}$/, { message: 'must be 1-128 characters of [A-Za-z0-9_.:/-]' })
+  OTEL_SERVICE_NAME?: string;
+
+  @IsOptional()
+  @IsIn(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+  OTEL_TRACES_SAMPLER?: string;
+
+  /** The ratio of `traceidratio` samplers, 0…1. */
+  @IsOptional()
+  @Matches(/^(0(\.\d+)?|1(\.0+)?)$/, { message: 'must be a number from 0 to 1' })
+  OTEL_TRACES_SAMPLER_ARG?: string;
 }
 
 export class DatabaseConfig extends InfraConfig {

@@ -18,3 +18,4 @@ export * from './queue-redis';
 export * from './within';
 export * from './postgres-breaker';
 export * from './queue-rebuild';
+export * from './telemetry';

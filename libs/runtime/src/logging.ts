@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, type Params } from 'nestjs-pino';
 import { RequestContextStore } from './request-context';
+import { activeTraceIds } from './telemetry/propagation';
 
 export const CORRELATION_HEADER = 'x-request-id';
 
@@ -9,7 +10,8 @@ const REQUEST_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
 
 /**
  * Structured JSON logs (pino). Every line carries the service name and, inside a request or a NATS
- * handler, the correlation id, so one request can be followed across services with a single grep.
+ * handler, the correlation id, so one request can be followed across services with a single grep;
+ * with tracing on, also the active span's `trace_id` and `span_id`.
  */
 export function loggingModule(service: string, level: string, exclude?: Params['exclude']) {
   return LoggerModule.forRoot({
@@ -26,7 +28,9 @@ export function loggingModule(service: string, level: string, exclude?: Params['
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       mixin: () => {
         const ctx = RequestContextStore.current();
-        return ctx ? { correlationId: ctx.correlationId } : {};
+        const ids = activeTraceIds();
+        if (!ids) return ctx ? { correlationId: ctx.correlationId } : {};
+        return ctx ? { correlationId: ctx.correlationId, ...ids } : ids;
       },
       genReqId: (req: IncomingMessage, res: ServerResponse) => {
         const given = req.headers[CORRELATION_HEADER];

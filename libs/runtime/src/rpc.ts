@@ -18,6 +18,9 @@ import { Observable, throwError } from 'rxjs';
 import { isDependencyUnavailable } from './dependency-errors';
 import { RemoteError } from './remote-error';
 import { RequestContextStore } from './request-context';
+import { context as otelContext, trace } from '@opentelemetry/api';
+import { extractNatsHeaders, failSpan, SpanKind, tracer } from './telemetry/propagation';
+import { tracingEnabled } from './telemetry/state';
 
 export function describeValidationErrors(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -91,7 +94,34 @@ export class RpcContextInterceptor implements NestInterceptor {
       correlationId: h?.get(Headers.correlationId) || RequestContextStore.correlationId(),
       principal: principalFrom(h?.get(Headers.principal) || undefined),
     };
-    return new Observable((subscriber) => RequestContextStore.run(ctx, () => next.handle().subscribe(subscriber)));
+    if (!tracingEnabled()) return new Observable((subscriber) => RequestContextStore.run(ctx, () => next.handle().subscribe(subscriber)));
+    // The sender's span (W3C headers) is the parent of the handler's span; the handler runs inside it.
+    const subject = nats.getSubject();
+    const parent = extractNatsHeaders(h);
+    const span = tracer().startSpan(
+      `${subject} process`,
+      { kind: SpanKind.SERVER, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'process', 'messaging.destination.name': subject } },
+      parent,
+    );
+    const active = trace.setSpan(parent, span);
+    return new Observable((subscriber) =>
+      otelContext.with(active, () =>
+        RequestContextStore.run(ctx, () =>
+          next.handle().subscribe({
+            next: (v) => subscriber.next(v),
+            error: (err: unknown) => {
+              failSpan(span, err);
+              span.end();
+              subscriber.error(err);
+            },
+            complete: () => {
+              span.end();
+              subscriber.complete();
+            },
+          }),
+        ),
+      ),
+    );
   }
 }
 

@@ -72,6 +72,14 @@ export class AgentRepository {
   }
 
   /** Any owner's agent: the caller decides who may see it. */
+  /** Registered agents by status and type, for the agents gauge. */
+  async countByStatus(): Promise<{ status: string; agent_type: string; n: number }[]> {
+    const rows: { status: string; agent_type: string; n: number }[] = await this.db.query(
+      `SELECT status, agent_type, count(*)::int AS n FROM coordinator.agents GROUP BY status, agent_type`,
+    );
+    return rows.map((r) => ({ status: r.status, agent_type: r.agent_type, n: Number(r.n) }));
+  }
+
   async find(agentId: string): Promise<AgentRow | null> {
     const rows: AgentRow[] = await this.db.query(`SELECT ${AGENT_COLUMNS} FROM coordinator.agents a WHERE a.agent_id = $1`, [agentId]);
     return rows[0] ?? null;

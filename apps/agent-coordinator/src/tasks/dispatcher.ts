@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { TaskDelivery } from '@platform/contracts';
@@ -7,6 +7,7 @@ import { CoordinatorConfig } from '../config';
 import { candidateOf, heartbeatLimitSecs } from '../registry/agent-row';
 import { AgentRepository } from '../registry/agent.repository';
 import { Delivery } from './delivery';
+import { CoordinatorMetrics } from './coordinator-metrics';
 import { planAssignments } from './placement';
 import { TaskLifecycle } from './task-lifecycle';
 import { type QueuedTask, TaskRepository } from './task.repository';
@@ -44,6 +45,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(CoordinatorConfig) private readonly config: CoordinatorConfig,
     private readonly delivery: Delivery,
     private readonly lifecycle: TaskLifecycle,
+    @Optional() private readonly metrics?: CoordinatorMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -131,7 +133,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     if (this.config.COORDINATOR_RESULT_BASE_URL)
       payload.result_url = `${this.config.COORDINATOR_RESULT_BASE_URL.replace(/\/$/, '')}/tasks/${task.task_id}/result`;
     if (task.principal) payload.principal = task.principal;
+    this.metrics?.dispatchLatency.observe({ priority: task.priority }, Math.max(0, Date.now() - new Date(task.submitted_at).getTime()) / 1000);
     const outcome = await this.delivery.deliver(endpoints, payload);
+    this.metrics?.deliveries.inc({ transport: endpoints.nats ? 'nats' : endpoints.http ? 'http' : 'none', outcome: outcome.status });
     if (outcome.status === 'accepted') return;
     await this.lifecycle.finish(task.task_id, token, outcome);
     this.kick();

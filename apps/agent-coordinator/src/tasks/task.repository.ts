@@ -88,6 +88,14 @@ export class TaskRepository {
     return t ?? null;
   }
 
+  /** Every owner's waiting tasks per priority, for the queue gauge (read from the `tasks_queue` partial index). */
+  async countAllQueued(): Promise<{ priority: string; n: number }[]> {
+    const rows: { priority: string; n: number }[] = await this.db.query(
+      `SELECT priority, count(*)::int AS n FROM coordinator.tasks WHERE status = 'queued' GROUP BY priority`,
+    );
+    return rows.map((r) => ({ priority: r.priority, n: Number(r.n) }));
+  }
+
   /** The owner's waiting tasks per priority (priorities with none are absent). */
   async countQueued(owner: string): Promise<Partial<Record<TaskPriority, number>>> {
     const rows: { priority: TaskPriority; n: number }[] = await this.db.query(

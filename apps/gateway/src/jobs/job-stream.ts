@@ -1,7 +1,8 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleInit, Optional, ServiceUnavailableException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isTerminal, Subjects, type EventsPage, type JobEvent, type JobStatus } from '@platform/contracts';
-import { Bus, RequestContextStore, type RequestContext } from '@platform/runtime';
+import { Bus, Metrics, RequestContextStore, type RequestContext } from '@platform/runtime';
+import { routeOf } from '../http/http-metrics.middleware';
 import { GatewayConfig } from '../config';
 import { LiveEvents, LiveEventsUnavailable } from './live-events';
 import { JOB_EVENTS_FORMAT, KEEPALIVE_FRAME, retryFrame, type SseFrame, SseOutput, type StreamFormat } from './sse';
@@ -25,6 +26,9 @@ class StreamSession {
   /** Set once the response headers are out. */
   out!: SseOutput;
   stopListening?: () => void;
+
+  /** The route template the stream was opened on (the `surface` label of gateway_sse_streams_open). */
+  surface = 'unknown';
 
   constructor(
     readonly jobId: string,
@@ -115,8 +119,22 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     private readonly bus: Bus,
     private readonly liveEvents: LiveEvents,
     @Inject(GatewayConfig) private readonly config: GatewayConfig,
+    @Optional() @Inject(Metrics) metrics?: Metrics,
   ) {
     this.retry = retryFrame(config.SSE_RETRY_MS);
+    const sessions = this.sessions;
+    // Counted at scrape time from the open sessions: nothing to keep in step on the stream path.
+    metrics?.gauge({
+      name: 'gateway_sse_streams_open',
+      help: 'Server-Sent-Event streams open on this gateway, by surface (the route template they were opened on)',
+      labelNames: ['surface'],
+      collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        for (const s of sessions) counts.set(s.surface, (counts.get(s.surface) ?? 0) + 1);
+        for (const [surface, n] of counts) this.set({ surface }, n);
+      },
+    });
   }
 
   onModuleInit(): void {
@@ -167,6 +185,7 @@ export class JobStream implements OnModuleInit, BeforeApplicationShutdown {
     // Listening starts before the first page is read; live events arriving meanwhile wait in the
     // session's inbox (it is not live yet), so none is lost in the handoff.
     const s = new StreamSession(jobId, ctx, after, res, this, format);
+    s.surface = routeOf(req);
     let stopListening: () => void;
     try {
       stopListening = await this.liveEvents.listen(jobId, s);

@@ -1,7 +1,7 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from '@nats-io/transport-node';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import type { MsgHdrs, Subscription } from '@nats-io/transport-node';
 import { Subjects, type JobEvent } from '@platform/contracts';
-import { Bus } from '@platform/runtime';
+import { Bus, extractNatsHeaders, LATENCY_BUCKETS, linkTo, Metrics, PUBLISHED_AT_HEADER, SpanKind, tracer, tracingEnabled } from '@platform/runtime';
 
 /** A stream waiting for a job's live events (an object, not a closure: one less allocation per stream). */
 export interface LiveListener {
@@ -33,7 +33,33 @@ export class LiveEvents implements OnApplicationShutdown {
   private natsDown = false;
   private watching = false;
 
-  constructor(private readonly bus: Bus) {}
+  private readonly lag?: ReturnType<Metrics['histogram']>;
+
+  constructor(
+    private readonly bus: Bus,
+    @Optional() @Inject(Metrics) metrics?: Metrics,
+  ) {
+    this.lag = metrics?.histogram({
+      name: 'gateway_live_fanout_lag_seconds',
+      help: "Live fan-out lag: from an event batch made durable and published by job-runner to its last write to this gateway's client sockets",
+      buckets: LATENCY_BUCKETS,
+    });
+  }
+
+  /** Hands a live message to every stream of its job; measures the lag and, with tracing, a delivery span linked to the job's trace. */
+  private fanOut(listeners: Set<LiveListener>, payload: JobEvent | JobEvent[], headers: MsgHdrs | undefined): void {
+    const span = tracingEnabled()
+      ? tracer().startSpan('jobs.live deliver', {
+          kind: SpanKind.CONSUMER,
+          links: linkTo(extractNatsHeaders(headers)),
+          attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'process', 'sse.streams': listeners.size },
+        })
+      : undefined;
+    for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l.deliver(event);
+    span?.end();
+    const publishedAt = this.lag && headers?.get(PUBLISHED_AT_HEADER);
+    if (publishedAt && listeners.size > 0) this.lag!.observe(Math.max(0, Date.now() - Number(publishedAt)) / 1000);
+  }
 
   /**
    * Resolves once the subscription is registered at the server (flush), so anything published after
@@ -47,9 +73,7 @@ export class LiveEvents implements OnApplicationShutdown {
     if (!topic) {
       const listeners = new Set<LiveListener>();
       // job-runner publishes a write batch as one message (an array), a single event as an object.
-      const subscription = this.bus.subscribe(Subjects.jobs.live, jobId, (payload) => {
-        for (const event of Array.isArray(payload) ? payload : [payload]) for (const l of listeners) l.deliver(event);
-      });
+      const subscription = this.bus.subscribe(Subjects.jobs.live, jobId, (payload, _subject, headers) => this.fanOut(listeners, payload, headers));
       const created: Topic = { listeners, subscription };
       this.topics.set(jobId, created);
       // A failed subscribe must not leave a dead topic behind for the next stream of this job.

@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Public } from '@platform/auth';
+import { Metrics } from '@platform/runtime';
 import { StreamRoute } from '../http/stream-route';
 import { JobsController } from '../jobs/jobs.http.controller';
 import { LimitsGuard } from './limits.guard';
@@ -37,7 +38,7 @@ class PublicStreams {
 async function slotsTaken(controller: Type, handler: string, method = 'GET', extra: Partial<Request> = {}, asked: SlotRequest[] = []): Promise<number> {
   let taken = 0;
   const slots = { max: 2, acquire: async (r: SlotRequest) => (taken++, asked.push(r), { release: () => undefined }) } as unknown as StreamSlots;
-  const guard = new LimitsGuard({ enabled: false } as RateLimiter, slots, new Reflector());
+  const guard = new LimitsGuard({ enabled: false } as RateLimiter, slots, new Reflector(), new Metrics('test'));
   const req = { method, ip: '192.0.2.1', socket: {}, headers: {}, params: {}, path: '/somewhere', ...extra };
   const res = { once: () => res, setHeader: () => res };
   const proto = controller.prototype as Record<string, () => unknown>;

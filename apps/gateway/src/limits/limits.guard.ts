@@ -1,4 +1,5 @@
-import { type CanActivate, type ExecutionContext, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Metrics } from '@platform/runtime';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ANONYMOUS, ownerOf, type Principal } from '@platform/contracts';
@@ -36,12 +37,20 @@ export class TooManyRequests extends HttpException {
 @Injectable()
 export class LimitsGuard implements CanActivate {
   private readonly logger = new Logger('Limits');
+  private readonly refusals;
 
   constructor(
     private readonly limiter: RateLimiter,
     private readonly slots: StreamSlots,
     private readonly reflector: Reflector,
-  ) {}
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.refusals = metrics.counter({
+      name: 'gateway_rate_limit_refusals_total',
+      help: 'Requests refused with 429: reason rate (per-caller rate limit), streams (concurrent-stream cap), auth_failures (failed authentications from one address)',
+      labelNames: ['reason'],
+    });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -55,6 +64,7 @@ export class LimitsGuard implements CanActivate {
     if (stream && req.method !== 'HEAD' && this.slots.max > 0) {
       const slot = await this.slots.acquire({ caller: key, stream: streamedResource(req, stream.ticketParam), resume: isResume(req) });
       if (!slot) {
+        this.refusals.inc({ reason: 'streams' });
         res.setHeader('Retry-After', '5');
         throw new TooManyRequests(`Too many concurrent streams (limit ${this.slots.max} per caller)`);
       }
@@ -65,10 +75,10 @@ export class LimitsGuard implements CanActivate {
 
   /** Counts a request that failed authentication against its client address, so bad credentials cannot be tried at full speed. */
   async countFailedAuthentication(req: Request, res: Response): Promise<void> {
-    await this.rateLimit(`authfail:${callerKey(undefined, req)}`, res);
+    await this.rateLimit(`authfail:${callerKey(undefined, req)}`, res, 'auth_failures');
   }
 
-  private async rateLimit(key: string, res: Response): Promise<void> {
+  private async rateLimit(key: string, res: Response, reason = 'rate'): Promise<void> {
     if (!this.limiter.enabled) return;
     let d: RateDecision;
     try {
@@ -81,6 +91,7 @@ export class LimitsGuard implements CanActivate {
     res.setHeader('X-RateLimit-Remaining', String(d.remaining));
     res.setHeader('X-RateLimit-Reset', String(d.resetAt));
     if (!d.allowed) {
+      this.refusals.inc({ reason });
       res.setHeader('Retry-After', String(d.retryAfter));
       throw new TooManyRequests(`Rate limit exceeded: retry in ${d.retryAfter} s`);
     }

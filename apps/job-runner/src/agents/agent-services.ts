@@ -1,7 +1,7 @@
 import { Injectable, type Provider } from '@nestjs/common';
 import { Subjects } from '@platform/contracts';
 import type { KnowledgeClient, KnowledgeHit, LlmClient, Models } from '@platform/agent-registry';
-import { Bus } from '@platform/runtime';
+import { Bus, inSpan } from '@platform/runtime';
 
 /** `LlmClient | null`: the catalogue's default model, tokens only (what `AgentContext.llm` is). */
 export const LLM_CLIENT = Symbol('LLM_CLIENT');
@@ -16,8 +16,11 @@ export class NatsKnowledgeClient implements KnowledgeClient {
 
   async search(collection: string, query: string, topK: number, signal: AbortSignal): Promise<KnowledgeHit[]> {
     signal.throwIfAborted();
-    const reply = await this.bus.request(Subjects.knowledge.search, { collection_name: collection, query: query.slice(0, 4000), top_k: topK });
-    return reply.results.map((r) => ({ ...r, collection_name: collection }));
+    return inSpan('knowledge.search', { attributes: { 'knowledge.collection': collection, 'knowledge.top_k': topK } }, async (span) => {
+      const reply = await this.bus.request(Subjects.knowledge.search, { collection_name: collection, query: query.slice(0, 4000), top_k: topK });
+      span?.setAttribute('knowledge.hits', reply.results.length);
+      return reply.results.map((r) => ({ ...r, collection_name: collection }));
+    });
   }
 }
 

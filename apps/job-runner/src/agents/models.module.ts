@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { loadModelCatalogue, OpenAiModels, type ModelCatalogue, type Models } from '@platform/agent-registry';
+import { loadModelCatalogue, ModelCallMetrics, OpenAiModels, type ModelCatalogue, type Models } from '@platform/agent-registry';
+import { Metrics } from '@platform/runtime';
 import type { JobRunnerConfig } from '../config';
 import { MODELS } from './agent-services';
 
@@ -28,7 +29,13 @@ export function modelCatalogueFrom(config: JobRunnerConfig, env: Record<string, 
 @Module({})
 export class ModelsModule {
   static forRoot(catalogue: ModelCatalogue | null): DynamicModule {
-    const models: Models | null = catalogue ? new OpenAiModels(catalogue) : null;
-    return { module: ModelsModule, providers: [{ provide: MODELS, useValue: models }], exports: [MODELS] };
+    // Every call is measured in the service's registry (MetricsModule), when there is one.
+    const provider = {
+      provide: MODELS,
+      inject: [{ token: Metrics, optional: true }],
+      useFactory: (metrics?: Metrics): Models | null =>
+        catalogue ? new OpenAiModels(catalogue, metrics ? new ModelCallMetrics(metrics.registry) : undefined) : null,
+    };
+    return { module: ModelsModule, providers: [provider], exports: [MODELS] };
   }
 }

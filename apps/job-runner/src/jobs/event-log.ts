@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Subjects, type JobEvent, type JobStatus, type NewJobEvent } from '@platform/contracts';
-import { Bus, isDependencyUnavailable } from '@platform/runtime';
+import { Bus, isDependencyUnavailable, PUBLISHED_AT_HEADER } from '@platform/runtime';
+import { JobMetrics } from './job-metrics';
 
 /** One event's `data` may not exceed this many bytes of JSON; bigger payloads are truncated so a page always fits a NATS message. */
 export const MAX_EVENT_BYTES = 256 * 1024;
@@ -73,6 +75,7 @@ export class EventLog {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly bus: Bus,
+    @Optional() private readonly metrics?: JobMetrics,
   ) {}
 
   /** A batching writer for one run of one job. */
@@ -104,6 +107,8 @@ export class EventLog {
       [jobId, attempt, events.length, JSON.stringify(events)],
     );
     if (rows.length === 0) return [];
+    this.metrics?.eventsAppended.inc(rows.length);
+    this.metrics?.appendBatch.observe(rows.length);
     const first = Math.min(...rows.map((r) => Number(r.seq)));
     const written = events.map((e, i) => toJobEvent(first + i, e));
     await this.publishQuietly(jobId, written);
@@ -173,20 +178,23 @@ export class EventLog {
   /** One NATS message per write batch (an array; a lone event goes as an object), split to stay well under max_payload. */
   private async publish(jobId: string, events: JobEvent[]): Promise<void> {
     const subject = Subjects.jobs.live;
-    if (events.length === 1) return this.bus.publish(subject, jobId, events[0]);
+    // When the batch became durable, for the gateways' fan-out lag (gateway_live_fanout_lag_seconds).
+    const h = natsHeaders();
+    h.set(PUBLISHED_AT_HEADER, String(Date.now()));
+    if (events.length === 1) return this.bus.publish(subject, jobId, events[0], h);
     let chunk: JobEvent[] = [];
     let bytes = 0;
     for (const e of events) {
       const size = Buffer.byteLength(JSON.stringify(e.data)) + 128;
       if (chunk.length > 0 && bytes + size > PUBLISH_BYTES) {
-        await this.bus.publish(subject, jobId, chunk);
+        await this.bus.publish(subject, jobId, chunk, h);
         chunk = [];
         bytes = 0;
       }
       chunk.push(e);
       bytes += size;
     }
-    if (chunk.length > 0) await this.bus.publish(subject, jobId, chunk.length === 1 ? chunk[0] : chunk);
+    if (chunk.length > 0) await this.bus.publish(subject, jobId, chunk.length === 1 ? chunk[0] : chunk, h);
   }
 }
 

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import DataLoader from 'dataloader';
+import { captureTrace, type TraceCarrier } from '@platform/runtime';
 import { HAND_BACK_BACKOFF, MAX_HAND_BACKS } from './hand-back';
 
 export const JOBS_QUEUE = 'jobs';
@@ -10,6 +11,13 @@ export interface QueuedJob {
   job_id: string;
   /** Times a run handed this job back after claiming it (see HandBack); absent: never. */
   handed_back?: number;
+  /** The submitter's trace context (W3C), restored by the processor so the run joins the submit's trace; absent without tracing. */
+  trace?: TraceCarrier;
+}
+
+interface Add {
+  jobId: string;
+  trace?: TraceCarrier;
 }
 
 /**
@@ -26,11 +34,11 @@ export class JobQueue {
   constructor(@InjectQueue(JOBS_QUEUE) readonly queue: Queue<QueuedJob>) {}
 
   /** Jobs enqueued together go to Redis in one pipelined `addBulk` instead of a round trip each. */
-  private readonly adds = new DataLoader<string, true>(
+  private readonly adds = new DataLoader<Add, true>(
     async (ids) => {
       await this.queue.addBulk(
-        ids.map((jobId) => ({
-          data: { job_id: jobId },
+        ids.map(({ jobId, trace }) => ({
+          data: trace ? { job_id: jobId, trace } : { job_id: jobId },
           // Retries of the Bull entry are hand-backs only (HandBack); every other outcome completes it.
           opts: { jobId, removeOnComplete: true, removeOnFail: 1000, attempts: MAX_HAND_BACKS, backoff: { type: HAND_BACK_BACKOFF } },
         })),
@@ -42,7 +50,8 @@ export class JobQueue {
 
   /** Adds the job and waits for Redis to take it. */
   async enqueue(jobId: string): Promise<void> {
-    await this.adds.load(jobId);
+    // Captured now: the batch is sent later, outside the caller's context.
+    await this.adds.load({ jobId, trace: captureTrace() });
   }
 
   /**

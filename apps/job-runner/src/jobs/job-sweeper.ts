@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EventLog } from './event-log';
+import { JobMetrics } from './job-metrics';
 import { JobQueue } from './job-queue';
 import { JobStore } from './job.store';
 import { PeriodicTask, withAdvisoryLock } from '@platform/runtime';
@@ -27,6 +28,7 @@ export class JobSweeper implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly queue: JobQueue,
     private readonly log: EventLog,
     @Inject(JobRunnerConfig) private readonly config: JobRunnerConfig,
+    @Optional() private readonly metrics?: JobMetrics,
   ) {
     this.task = new PeriodicTask('sweep', config.JOB_SWEEP_INTERVAL_MS, () => this.sweep(), this.logger);
   }
@@ -61,6 +63,9 @@ export class JobSweeper implements OnApplicationBootstrap, BeforeApplicationShut
         if (await this.log.transition({ jobId: job.id, from: ['running'], to: 'failure', error: `Job failed: worker lost ${job.attempt} times` })) failed++;
       } else if (await this.requeueIfLost(job.id)) requeued++;
     }
+    if (deleted) this.metrics?.sweeper.inc({ action: 'deleted' }, deleted);
+    if (requeued) this.metrics?.sweeper.inc({ action: 'requeued' }, requeued);
+    if (failed) this.metrics?.sweeper.inc({ action: 'failed' }, failed);
     if (deleted || requeued || failed) this.logger.log(`sweep: deleted ${deleted} expired, re-queued ${requeued}, failed ${failed}`);
     return { deleted, requeued, failed };
   }

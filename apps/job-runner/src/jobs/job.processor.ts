@@ -2,7 +2,8 @@ import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type Type } from '@nestjs/common';
 import type { Job } from 'bull';
 import { AgentRegistry, type AgentContext, type KnowledgeClient, type LlmClient, type Models } from '@platform/agent-registry';
-import { isDependencyUnavailable, RequestContextStore, within } from '@platform/runtime';
+import { inSpan, isDependencyUnavailable, RequestContextStore, restoreTrace, secondsSince, SpanKind, within } from '@platform/runtime';
+import { JobMetrics } from './job-metrics';
 import { ActiveRuns } from './active-runs';
 import { EventLog, type JobEventWriter } from './event-log';
 import { HandBack, unavailableDelay } from './hand-back';
@@ -15,6 +16,9 @@ import { KNOWLEDGE_CLIENT, LLM_CLIENT, MODELS } from '../agents/agent-services';
 const HAND_BACK_RESERVE_MS = 2500;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** How a run ended, for `job_run_duration_seconds` (cancelled: cancelled or superseded; handed_back: re-queued). */
+type RunOutcome = 'success' | 'failure' | 'cancelled' | 'handed_back';
 
 const messageOf = (err: unknown) => (err as Error)?.message ?? String(err);
 
@@ -58,6 +62,7 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(LLM_CLIENT) private readonly llm: LlmClient | null,
     @Inject(KNOWLEDGE_CLIENT) private readonly knowledge: KnowledgeClient,
     @Inject(MODELS) private readonly models: Models | null,
+    private readonly metrics: JobMetrics,
   ) {}
 
   /**
@@ -107,7 +112,20 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     void this.failLost(job.data.job_id, err.message);
   }
 
-  private async execute(job: Job<QueuedJob>): Promise<void> {
+  /** The Bull hop of the trace: a consumer span under the submitter's context stored with the entry (a no-op without tracing). */
+  private execute(job: Job<QueuedJob>): Promise<void> {
+    return inSpan(
+      `${JOBS_QUEUE} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: restoreTrace(job.data.trace),
+        attributes: { 'messaging.system': 'bull', 'messaging.operation.type': 'process', 'messaging.destination.name': JOBS_QUEUE, 'job.id': job.data.job_id },
+      },
+      () => this.executeEntry(job),
+    );
+  }
+
+  private async executeEntry(job: Job<QueuedJob>): Promise<void> {
     const jobId = job.data.job_id;
     try {
       if (this.draining) throw new HandBack('shutdown', 'the replica is stopping');
@@ -142,6 +160,9 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     const claimed = await this.log.transition({ jobId, from: ['submitted', 'running'], to: 'running', newAttempt: true });
     if (!claimed) return; // cancelled or finished meanwhile
     const attempt = claimed.attempt;
+    const agentType = job.agent_type;
+    if (attempt === 1) this.metrics.queueWait.observe({ agent_type: agentType }, Math.max(0, Date.now() - job.created_at.getTime()) / 1000);
+    if (lost > 0) this.metrics.crashRetries.inc({ agent_type: agentType });
     const controller = this.runs.start(jobId);
     if (this.handingBack) controller.abort(new HandBack('shutdown', 'the grace period is over', true));
     const writer = this.log.writer(jobId, attempt, {
@@ -156,15 +177,27 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     controller.signal.addEventListener('abort', () => writer.abandon(), { once: true });
     if (controller.signal.aborted) writer.abandon();
     const principal = job.options.principal;
+    const started = process.hrtime.bigint();
+    let outcome: RunOutcome = 'handed_back';
+    let firstEvent = true;
+    const onEvent = () => {
+      if (!firstEvent) return;
+      firstEvent = false;
+      this.metrics.firstEvent.observe({ agent_type: agentType }, Math.max(0, Date.now() - job.created_at.getTime()) / 1000);
+    };
     try {
-      await RequestContextStore.run({ correlationId: jobId, principal }, () =>
-        this.runAgent(jobId, job.agent_type, job.input, job.options, writer, controller.signal),
+      outcome = await RequestContextStore.run({ correlationId: jobId, principal }, () =>
+        inSpan(`agent.run ${agentType}`, { attributes: { 'agent.type': agentType, 'job.id': jobId, 'job.attempt': attempt } }, () =>
+          this.runAgent(jobId, agentType, job.input, job.options, writer, controller.signal, onEvent),
+        ),
       );
+      if (outcome === 'success' || outcome === 'failure') this.metrics.finished.inc({ agent_type: agentType, status: outcome });
     } catch (err) {
       // The closing writes (status, error) failed for good: a dependency outage hands the job back.
       if (err instanceof HandBack || !isDependencyUnavailable(err)) throw err;
       throw new HandBack('unavailable', messageOf(err), true);
     } finally {
+      this.metrics.runSeconds.observe({ agent_type: agentType, outcome }, secondsSince(started));
       this.runs.finish(jobId, controller);
     }
   }
@@ -176,7 +209,8 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     options: { collections?: string[]; principal?: { skip_clarifier?: boolean }; agent_options?: Record<string, unknown> },
     writer: JobEventWriter,
     signal: AbortSignal,
-  ): Promise<void> {
+    onEvent: () => void = () => undefined,
+  ): Promise<RunOutcome> {
     const agent = this.registry.get(agentType);
     let report: string | undefined;
     let failure: { error: unknown } | undefined;
@@ -190,7 +224,7 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
         // emit promise an agent drops never becomes an unhandled rejection; the agent still sees it.
         emit: (e) => {
           const p = writer.append(e);
-          p.catch(() => undefined);
+          p.then(onEvent, () => undefined);
           return p;
         },
         signal,
@@ -205,14 +239,16 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     }
     // Cancelled (`interrupted` is already written), superseded, or handed back: the writer was abandoned
     // when the signal fired, so nothing more is written; a hand-back goes on to Bull.
-    const aborted = async () => {
+    const aborted = async (): Promise<RunOutcome> => {
       await writer.flush();
       if (signal.reason instanceof HandBack) throw signal.reason;
+      return 'cancelled';
     };
     if (signal.aborted) return aborted();
     await writer.flush();
     if (writer.unavailable) throw new HandBack('unavailable', `event log unavailable: ${writer.unavailable.message}`, true);
     let outcome: unknown;
+    const result: RunOutcome = failure ? 'failure' : 'success';
     if (!failure) {
       outcome = await writer.transition({ from: ['running'], to: 'success', report });
     } else {
@@ -223,6 +259,7 @@ export class JobProcessor implements OnApplicationBootstrap, BeforeApplicationSh
     }
     // Aborted while the closing writes were retried (e.g. the grace period ended during a Postgres outage).
     if (!outcome && signal.aborted) return aborted();
+    return outcome ? result : 'cancelled';
   }
 
   private async failLost(jobId: string, reason: string): Promise<void> {

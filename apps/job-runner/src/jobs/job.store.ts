@@ -182,6 +182,14 @@ export class JobStore {
     return (await this.jobs.count({ where: { id } })) > 0;
   }
 
+  /** Jobs waiting or running, by status and agent type (read from the `jobs_unfinished` partial index: cheap at any table size). */
+  async countUnfinished(): Promise<{ status: string; agent_type: string; n: number }[]> {
+    const rows: { status: string; agent_type: string; n: string }[] = await this.jobs.query(
+      `SELECT status, agent_type, count(*) AS n FROM job_runner.jobs WHERE status IN ('submitted','running') GROUP BY status, agent_type`,
+    );
+    return rows.map((r) => ({ status: r.status, agent_type: r.agent_type, n: Number(r.n) }));
+  }
+
   countActive(owner: string): Promise<number> {
     return this.jobs.createQueryBuilder('j').where("j.owner = :owner AND j.status IN ('submitted','running')", { owner }).getCount();
   }

@@ -9,6 +9,7 @@ import { JobEntity } from './job.entity';
 import { JOBS_QUEUE, JobQueue } from './job-queue';
 import { JobStore } from './job.store';
 import { JobSweeper } from './job-sweeper';
+import { JobMetrics } from './job-metrics';
 import { JobProcessor } from './job.processor';
 import { JobsNatsController } from './jobs.nats.controller';
 import { JobsService } from './jobs.service';
@@ -18,7 +19,7 @@ import { JobRunnerConfig } from '../config';
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity]), BullModule.registerQueue({ name: JOBS_QUEUE }), AgentRegistryModule, BuiltInAgentsModule],
   controllers: [JobsNatsController],
-  providers: [JobStore, EventLog, JobQueue, QueueReconciler, JobsService, ActiveRuns, JobSweeper, ...agentServiceProviders],
+  providers: [JobStore, EventLog, JobQueue, QueueReconciler, JobsService, ActiveRuns, JobSweeper, JobMetrics, ...agentServiceProviders],
   exports: [EventLog, JobStore, JobsService, JobQueue, BullModule],
 })
 export class JobsModule {

@@ -1,12 +1,15 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
+import { captureTrace, type TraceCarrier } from '@platform/runtime';
 import { IngestorConfig } from '../config';
 
 export const INGEST_QUEUE = 'knowledge-ingest';
 
 export interface IngestJob {
   document_id: string;
+  /** The registering request's trace context (W3C), restored by the processor; absent without tracing. */
+  trace?: TraceCarrier;
 }
 
 /**
@@ -31,16 +34,14 @@ export class IngestQueue {
   async enqueue(documentId: string): Promise<void> {
     const previous = await this.queue.getJob(documentId);
     if (previous && ((await previous.isFailed()) || (await previous.isCompleted()))) await previous.remove();
-    await this.queue.add(
-      { document_id: documentId },
-      {
-        jobId: documentId,
-        attempts: this.config.INGEST_MAX_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.INGEST_BACKOFF_MS },
-        removeOnComplete: true,
-        removeOnFail: 1000,
-      },
-    );
+    const trace = captureTrace();
+    await this.queue.add(trace ? { document_id: documentId, trace } : { document_id: documentId }, {
+      jobId: documentId,
+      attempts: this.config.INGEST_MAX_ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.config.INGEST_BACKOFF_MS },
+      removeOnComplete: true,
+      removeOnFail: 1000,
+    });
   }
 
   /** Adds in the background: the caller has committed the row and answers now; a failed add is redone when Redis is back. */

@@ -1,7 +1,8 @@
 import { OnQueueFailed, Process, Processor } from '@nestjs/bull';
-import { Logger, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
+import { Logger, Optional, type BeforeApplicationShutdown, type Type } from '@nestjs/common';
 import type { Job } from 'bull';
-import { within } from '@platform/runtime';
+import { inSpan, restoreTrace, secondsSince, SpanKind, within } from '@platform/runtime';
+import { KnowledgeMetrics } from './knowledge-metrics';
 import { IngestorConfig } from '../config';
 import { chunkText, normalizeText } from './chunker';
 import { Embeddings } from './embeddings';
@@ -36,6 +37,7 @@ export class IngestProcessor implements BeforeApplicationShutdown {
     private readonly files: FileStore,
     private readonly embeddings: Embeddings,
     private readonly config: IngestorConfig,
+    @Optional() private readonly metrics?: KnowledgeMetrics,
   ) {}
 
   /**
@@ -53,7 +55,29 @@ export class IngestProcessor implements BeforeApplicationShutdown {
   }
 
   handle(job: Job<IngestJob>): Promise<IngestOutcome> {
-    const done = this.ingest(job.data.document_id);
+    const started = process.hrtime.bigint();
+    // The Bull hop of the trace: under the registering request's context stored with the entry.
+    const done = inSpan(
+      `${INGEST_QUEUE} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: restoreTrace(job.data.trace),
+        attributes: {
+          'messaging.system': 'bull',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': INGEST_QUEUE,
+          'document.id': job.data.document_id,
+        },
+      },
+      () => this.ingest(job.data.document_id),
+    );
+    done.then(
+      (o) => {
+        this.metrics?.ingestSeconds.observe({ outcome: o.status }, secondsSince(started));
+        if (o.status === 'ready' && o.chunks) this.metrics?.chunksIndexed.inc(o.chunks);
+      },
+      () => this.metrics?.ingestSeconds.observe({ outcome: 'error' }, secondsSince(started)),
+    );
     const settled = done.then(
       () => undefined,
       () => undefined,

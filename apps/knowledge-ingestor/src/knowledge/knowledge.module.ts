@@ -9,11 +9,12 @@ import { IngestReconciler } from './ingest-reconciler';
 import { KnowledgeNatsController } from './knowledge.nats.controller';
 import { KnowledgeService } from './knowledge.service';
 import { KnowledgeStore } from './knowledge.store';
+import { KnowledgeMetrics } from './knowledge-metrics';
 
 @Module({
   imports: [BullModule.registerQueue({ name: INGEST_QUEUE })],
   controllers: [KnowledgeNatsController],
-  providers: [KnowledgeStore, FileStore, IngestQueue, IngestReconciler, KnowledgeService, Embeddings],
+  providers: [KnowledgeStore, FileStore, IngestQueue, IngestReconciler, KnowledgeService, Embeddings, KnowledgeMetrics],
   exports: [BullModule],
 })
 export class KnowledgeModule {

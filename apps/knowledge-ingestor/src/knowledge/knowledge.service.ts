@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import {
   ErrorCode,
   ownerOf,
@@ -18,7 +18,8 @@ import {
   type SearchReply,
   type SearchResult,
 } from '@platform/contracts';
-import { rpcError } from '@platform/runtime';
+import { rpcError, secondsSince } from '@platform/runtime';
+import { KnowledgeMetrics } from './knowledge-metrics';
 import { IngestorConfig } from '../config';
 import { Embeddings } from './embeddings';
 import { FileStore } from './file-store';
@@ -43,6 +44,7 @@ export class KnowledgeService {
     private readonly queue: IngestQueue,
     private readonly embeddings: Embeddings,
     private readonly config: IngestorConfig,
+    @Optional() private readonly metrics?: KnowledgeMetrics,
   ) {}
 
   async createCollection(req: CreateCollectionRequest, caller: Principal): Promise<CollectionView> {
@@ -133,6 +135,19 @@ export class KnowledgeService {
    * reciprocal rank. Scores: ts_rank_cd normalised to 0..1 for full text, the RRF score when fused.
    */
   async search(req: SearchCollectionRequest, caller: Principal): Promise<SearchReply> {
+    const started = process.hrtime.bigint();
+    const mode = this.embeddings.enabled ? 'hybrid' : 'fulltext';
+    try {
+      const reply = await this.rankedSearch(req, caller);
+      this.metrics?.searchSeconds.observe({ mode, outcome: 'ok' }, secondsSince(started));
+      return reply;
+    } catch (err) {
+      this.metrics?.searchSeconds.observe({ mode, outcome: 'error' }, secondsSince(started));
+      throw err;
+    }
+  }
+
+  private async rankedSearch(req: SearchCollectionRequest, caller: Principal): Promise<SearchReply> {
     const c = await this.collection(req.collection_name, caller);
     const topK = req.top_k ?? 5;
     const candidates = Math.max(50, topK * 10);

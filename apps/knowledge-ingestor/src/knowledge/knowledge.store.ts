@@ -187,6 +187,12 @@ export class KnowledgeStore {
   }
 
   /** queued|processing → processing. Null when the document is gone or already finished. */
+  /** Documents by state (queued, processing, ready, failed), for the documents gauge. */
+  async countByStatus(): Promise<{ status: string; n: number }[]> {
+    const rows: { status: string; n: number }[] = await this.db.query(`SELECT status, count(*)::int AS n FROM knowledge.documents GROUP BY status`);
+    return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+  }
+
   async claim(id: string): Promise<DocumentRow | null> {
     const { rows: updated } = await mutate<{ id: string }>(
       this.db,

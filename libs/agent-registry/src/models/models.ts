@@ -2,6 +2,8 @@ import OpenAI from 'openai';
 import type { ChatMessage, LlmClient } from '../agent';
 import { costOf, UnknownModelError, type ModelCatalogue, type ModelSpec, type TokenUsage } from './catalogue';
 import { estimatePromptTokens, estimateTokens } from './usage';
+import { endModelSpan, startModelSpan, type ModelCallMetrics } from './telemetry';
+import type { Span } from '@opentelemetry/api';
 
 /** Token usage of a call; `estimated` when the server sent none and it was counted (usage.ts). */
 export interface Usage extends TokenUsage {
@@ -104,7 +106,31 @@ export class OpenAiModels implements Models {
   private readonly clients = new Map<string, OpenAI>();
   private readonly llms = new Map<string, LlmClient>();
 
-  constructor(readonly catalogue: ModelCatalogue) {}
+  /** `metrics`: where each call's latency, tokens, cost and errors are counted (the service's registry). */
+  constructor(
+    readonly catalogue: ModelCatalogue,
+    private readonly metrics?: ModelCallMetrics,
+  ) {}
+
+  /** Every call ends here: its span, and its metrics. */
+  private succeeded<R extends { usage: Usage; cost: number }>(spec: ModelSpec, kind: 'chat' | 'embed', span: Span, started: number, result: R): R {
+    endModelSpan(span, result);
+    this.metrics?.succeeded(spec.name, kind, (Date.now() - started) / 1000, result.usage, result.cost);
+    return result;
+  }
+
+  private failed(spec: ModelSpec, kind: 'chat' | 'embed', span: Span, started: number, signal: AbortSignal, error: unknown): unknown {
+    const reason = signal.aborted
+      ? null
+      : error instanceof ModelTimeoutError
+        ? 'timeout'
+        : error instanceof ModelCallError && error.status
+          ? `http_${error.status}`
+          : 'error';
+    endModelSpan(span, { error, reason });
+    this.metrics?.failed(spec.name, kind, (Date.now() - started) / 1000, reason);
+    return error;
+  }
 
   async chat(req: ChatRequest & { onToken?: (token: string) => void }): Promise<ChatResult> {
     if (req.onToken) {
@@ -116,13 +142,14 @@ export class OpenAiModels implements Models {
     const messages = prepare(req);
     const call = callSignal(req);
     const started = Date.now();
+    const span = startModelSpan(spec, 'chat');
     try {
       const res = await this.client(spec).chat.completions.create({ ...requestBody(spec, req, messages), stream: false }, { signal: call.signal });
       const choice = res.choices?.[0];
       const text = choice?.message?.content ?? '';
-      return finish(spec, messages, text, res.usage, choice?.finish_reason ?? null, started);
+      return this.succeeded(spec, 'chat', span, started, finish(spec, messages, text, res.usage, choice?.finish_reason ?? null, started));
     } catch (err) {
-      throw failure(spec, req, call, err);
+      throw this.failed(spec, 'chat', span, started, req.signal, failure(spec, req, call, err));
     } finally {
       call.dispose();
     }
@@ -138,6 +165,8 @@ export class OpenAiModels implements Models {
     if (!spec)
       throw new UnknownModelError('no embedding model is configured (a catalogue entry with kind: embedding, or EMBEDDINGS_BASE_URL and EMBEDDINGS_MODEL)');
     const call = callSignal(req);
+    const started = Date.now();
+    const span = startModelSpan(spec, 'embed');
     try {
       // `float` explicitly: the SDK asks for base64 by default, which not every compatible server speaks.
       const res = await this.client(spec).embeddings.create({ model: spec.model, input: req.input, encoding_format: 'float' }, { signal: call.signal });
@@ -148,9 +177,14 @@ export class OpenAiModels implements Models {
         typeof reported === 'number'
           ? { prompt_tokens: reported, completion_tokens: 0, estimated: false }
           : { prompt_tokens: req.input.reduce((n, t) => n + estimateTokens(t), 0), completion_tokens: 0, estimated: true };
-      return { model: spec.name, vectors: data.map((d) => d.embedding as number[]), usage, cost: costOf(spec, usage) };
+      return this.succeeded(spec, 'embed', span, started, {
+        model: spec.name,
+        vectors: data.map((d) => d.embedding as number[]),
+        usage,
+        cost: costOf(spec, usage),
+      });
     } catch (err) {
-      throw failure(spec, req, call, err);
+      throw this.failed(spec, 'embed', span, started, req.signal, failure(spec, req, call, err));
     } finally {
       call.dispose();
     }
@@ -176,6 +210,8 @@ export class OpenAiModels implements Models {
     const messages = prepare(req);
     const call = callSignal(req);
     const started = Date.now();
+    const span = startModelSpan(spec, 'chat');
+    let ended = false;
     try {
       const body = { ...requestBody(spec, req, messages), stream: true as const, ...(spec.streamUsage ? { stream_options: { include_usage: true } } : {}) };
       const stream = await this.client(spec).chat.completions.create(body, { signal: call.signal });
@@ -195,10 +231,14 @@ export class OpenAiModels implements Models {
       }
       // The SDK ends an aborted stream quietly: a cut-off answer must not pass for a whole one.
       call.signal.throwIfAborted();
-      return finish(spec, messages, text, usage, finishReason, started);
+      ended = true;
+      return this.succeeded(spec, 'chat', span, started, finish(spec, messages, text, usage, finishReason, started));
     } catch (err) {
-      throw failure(spec, req, call, err);
+      ended = true;
+      throw this.failed(spec, 'chat', span, started, req.signal, failure(spec, req, call, err));
     } finally {
+      // The reader stopped early (its `return` ends the generator here): the call was abandoned, not failed.
+      if (!ended) this.failed(spec, 'chat', span, started, AbortSignal.abort(), new Error('the reader stopped'));
       call.dispose();
     }
   }

@@ -1,0 +1,4 @@
+export * from './state';
+export * from './propagation';
+export * from './metrics';
+export * from './queues';
