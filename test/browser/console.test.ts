@@ -44,7 +44,10 @@ interface Watched {
 }
 
 suite('debug console in a browser', () => {
-  const llm = new MockLlm();
+  // The researcher's plan: one real question (the collection's text answers it); every other call streams tokens.
+  const llm = new MockLlm((call) =>
+    call.messages.some((m) => m.content.includes('research sub-questions')) ? 'How does ocean thermal energy conversion work?' : undefined,
+  );
   let nats: Awaited<ReturnType<typeof startNats>>;
   let env: Record<string, string>;
   let apps: AppProcess[] = [];
@@ -173,8 +176,7 @@ suite('debug console in a browser', () => {
   it('submits a research job and shows tokens, todos, sources and tool calls as they arrive', async () => {
     const { page, errors } = await watch();
     await page.goto(`${gw}/debug`);
-    await page.waitForSelector('#agent option[value="deep_researcher"]', { state: 'attached' });
-    await page.selectOption('#agent', 'deep_researcher');
+    await page.selectOption('#agent', 'deep_researcher'); // waits for the agent list
     await page.fill('#input', '[[tokens=40 delay=80]] How does ocean thermal energy conversion work?');
     await page.fill('#collections', collection);
     await page.getByRole('button', { name: 'Submit and watch' }).click();
@@ -207,7 +209,7 @@ suite('debug console in a browser', () => {
   });
 
   it('resumes after a gateway restart mid-stream with exactly the lines of a fresh replay', async () => {
-    const jobId = await submit({ agent_type: 'deep_researcher', input: '[[tokens=60 delay=100]] Resume me' });
+    const jobId = await submit({ agent_type: 'deep_researcher', input: '[[tokens=80 delay=100]] Resume me' });
     const { page, errors } = await watch();
     await page.goto(`${gw}/debug?job=${jobId}`);
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="last-event-id"]')?.textContent) >= 15, undefined, { timeout: 60_000 });
@@ -223,8 +225,9 @@ suite('debug console in a browser', () => {
     await waitText(page, 'conn-state', /ended/, 30_000);
     expect(Number(await text(page, 'last-event-id'))).toBeGreaterThan(before);
     expect(await text(page, 'connection')).toMatch(/reconnects [1-9]/);
-    const resumed = await rawLines(page);
     const resumedOutput = await page.evaluate(() => document.querySelector('[data-testid="output"]')?.textContent ?? '');
+    expect(resumedOutput).toMatch(/tok79/);
+    const resumed = await rawLines(page);
 
     // The same job in a fresh page, and the gateway's own replay: the same lines, ids 1..N once each.
     const fresh = await watch();
@@ -266,6 +269,8 @@ suite('debug console in a browser', () => {
     await waitText(page, 'job-status', /success/, 30_000);
     await waitText(page, 'output', /bold/);
     expect(await page.locator('[data-testid="output"] strong').textContent()).toBe('bold');
+    // What the model wrote is shown as text, not markup.
+    expect(await text(page, 'output')).toContain('<script>window.__pwned = 1</script>');
     expect(await page.locator('[data-testid="output"] script, [data-testid="output"] img, [onerror]').count()).toBe(0);
     expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
     expect((await rawLines(page)).join('\n')).toContain('<script>'); // it was in the stream, as text
@@ -299,7 +304,6 @@ suite('debug console in a browser', () => {
     await page.fill('#token', key);
     await page.getByRole('button', { name: 'Use token' }).click();
     await waitText(page, 'token-state', /token set/);
-    await page.waitForSelector('#agent option[value="echo"]', { state: 'attached' });
     await page.selectOption('#agent', 'echo');
     await page.fill('#input', 'hello with a ticket');
     await page.getByRole('button', { name: 'Submit and watch' }).click();
@@ -319,12 +323,12 @@ suite('debug console in a browser', () => {
   it('starts a service run and shows its result and events', async () => {
     const { page, errors } = await watch();
     await page.goto(`${gw}/debug?view=service`);
-    await page.waitForSelector('#sr-service option[value="demo_service"]', { state: 'attached' });
+    await page.selectOption('#sr-service', 'demo_service'); // waits for the service list
     await page.fill('#sr-input', 'service run from the console');
     await page.getByRole('button', { name: 'Run (async)' }).click();
     await page.waitForSelector('[data-testid="service-panel"]');
     await waitText(page, 'job-status', /success/, 30_000);
-    expect(page.url()).toMatch(/\?run=[0-9a-f]{32}/);
+    expect(page.url()).toMatch(/\?run=[0-9a-f]{32}$/);
     await page.getByRole('button', { name: 'Refresh' }).first().click();
     await waitText(page, 'service-panel', /"state"/);
     await shot(page, 'service-run');

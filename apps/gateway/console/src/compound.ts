@@ -44,7 +44,7 @@ export function CompoundPage({ initial }: { initial: string | null }): Component
   const [error, setError] = useState<string | null>(null);
   const openTask = (id: string) => {
     setOpen(id);
-    setQuery({ task: id, job: null, council: null, run: null });
+    setQuery({ view: null, task: id, job: null, council: null, run: null });
   };
   const submit = async (ev: Event) => {
     ev.preventDefault();

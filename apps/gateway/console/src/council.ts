@@ -49,7 +49,7 @@ export function CouncilPage({ initial }: { initial: string | null }): ComponentC
   const [error, setError] = useState<string | null>(null);
   const openReq = (id: string) => {
     setOpen(id);
-    setQuery({ council: id, job: null, task: null, run: null });
+    setQuery({ view: null, council: id, job: null, task: null, run: null });
   };
   const submit = async (ev: Event) => {
     ev.preventDefault();

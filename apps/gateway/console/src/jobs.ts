@@ -518,7 +518,7 @@ export function JobsPage({ initialJob: first }: { initialJob: string | null }): 
   const [refresh, setRefresh] = useState(0);
   const openJob = (id: string) => {
     setOpen(id);
-    setQuery({ job: id, task: null, council: null, run: null });
+    setQuery({ view: null, job: id, task: null, council: null, run: null });
   };
   return e(
     'div',

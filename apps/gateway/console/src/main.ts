@@ -67,4 +67,6 @@ function App(): ComponentChildren {
   );
 }
 
-render(e(App, null), document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the static "Loading…" line
+render(e(App, null), root);

@@ -1,11 +1,20 @@
 import DOMPurify from 'dompurify';
-import { marked } from 'marked';
+import { Marked } from 'marked';
 
 /*
- * A model's Markdown as safe HTML: marked renders it, DOMPurify removes every script, event handler,
- * style, form, frame and image (an image would fetch a URL the model chose, and the CSP would refuse
- * it anyway) before Preact puts it in the page. Links open in a new tab without a referrer.
+ * A model's Markdown as safe HTML, two layers deep:
+ * 1. marked renders the Markdown with raw HTML *escaped*: a `<script>` or `<img onerror>` the model
+ *    wrote is shown as text, never parsed as markup (which also keeps the browser's HTML parser, and
+ *    so the CSP's violation reports, away from it);
+ * 2. DOMPurify then sanitises what marked produced: no script, event handler, style, form, frame or
+ *    image survives (an image would fetch a URL the model chose), and links open in a new tab without
+ *    a referrer.
  */
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const marked = new Marked({ gfm: true, async: false });
+marked.use({ renderer: { html: ({ text }) => escapeHtml(text) } });
 
 DOMPurify.addHook('afterSanitizeAttributes', (node) => {
   if (node.tagName === 'A') {
@@ -37,6 +46,6 @@ const FORBID_TAGS = [
 ];
 
 export function renderMarkdown(md: string): string {
-  const html = marked.parse(md, { async: false, gfm: true }) as string;
+  const html = marked.parse(md, { async: false });
   return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS, FORBID_ATTR: ['style', 'srcset'] });
 }

@@ -27,7 +27,7 @@ export function ServicePage({ initial }: { initial: string | null }): ComponentC
   }, []);
   const openRun = (id: string) => {
     setOpen(id);
-    setQuery({ run: id, job: null, task: null, council: null });
+    setQuery({ view: null, run: id, job: null, task: null, council: null });
   };
   const submit = async (ev: Event) => {
     ev.preventDefault();
