@@ -59,11 +59,15 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 }
 
 /**
- * A stream URL an EventSource can open: as is without a token, else with a stream ticket for the job
- * (a compound task's and a council request's ids are job ids, so the job API issues their tickets).
+ * A stream URL an EventSource can open: as is without a token, else with a stream ticket. Tickets
+ * come from `ticketPath` (POST, answering `{ticket}`): the job API's for jobs, service runs and
+ * compound tasks (their ids are job ids), the council API's own for council requests.
  */
-export async function streamUrl(path: string, jobId: string): Promise<string> {
+export async function streamUrl(path: string, ticketPath: string): Promise<string> {
   if (!token) return path;
-  const { ticket } = await api<{ ticket: string }>(`${JOBS}/job/${encodeURIComponent(jobId)}/stream-ticket`, { method: 'POST' });
+  const { ticket } = await api<{ ticket: string }>(ticketPath, { method: 'POST' });
   return `${path}${path.includes('?') ? '&' : '?'}ticket=${encodeURIComponent(ticket)}`;
 }
+
+/** The job API's stream-ticket route for a job id. */
+export const jobTicketPath = (jobId: string): string => `${JOBS}/job/${encodeURIComponent(jobId)}/stream-ticket`;

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api';
+import { api, jobTicketPath } from './api';
 import { ResumingStream, type ConnInfo } from './connection';
 import { JOB_EVENTS, OpenById } from './jobs';
 import { graphColumns, formatMs, frameLine, type Frame } from './state';
@@ -102,7 +102,7 @@ export function TaskPanel({ taskId }: { taskId: string }): ComponentChildren {
     };
     const stream = new ResumingStream({
       path: `${base}/stream`,
-      ticketFor: taskId,
+      ticketPath: jobTicketPath(taskId),
       events: JOB_EVENTS,
       onFrame: (f) => {
         if (f.id !== null) setFrames((xs) => [...xs, f]);

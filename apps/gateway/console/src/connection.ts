@@ -15,8 +15,8 @@ export interface StreamOptions {
   /** The stream's path from the start, and (when the API has one) from an event id. */
   path: string;
   pathAfter?: (lastId: number) => string;
-  /** The job id a stream ticket is asked for (with auth on). */
-  ticketFor: string;
+  /** Where a stream ticket is asked for (with auth on): POST, answering `{ticket}`. */
+  ticketPath: string;
   /** Event names to listen to (EventSource only delivers named events one listens for). */
   events: string[];
   onFrame: (f: Frame) => void;
@@ -65,7 +65,7 @@ export class ResumingStream {
     const path = this.info.lastId > 0 && this.o.pathAfter ? this.o.pathAfter(this.info.lastId) : this.o.path;
     let url: string;
     try {
-      url = await streamUrl(path, this.o.ticketFor);
+      url = await streamUrl(path, this.o.ticketPath);
     } catch (err) {
       return this.retry(`stream ticket: ${(err as Error).message}`);
     }

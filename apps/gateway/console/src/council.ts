@@ -111,7 +111,7 @@ export function CouncilPanel({ requestId }: { requestId: string }): ComponentChi
     void load();
     const stream = new ResumingStream({
       path: `${base}/stream`,
-      ticketFor: requestId,
+      ticketPath: `${base}/stream-ticket`,
       events: ['progress', 'chunk', 'complete', 'error'],
       onFrame: (f) => {
         setFrames((xs) => [...xs, f]);

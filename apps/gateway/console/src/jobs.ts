@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AgentInfo, JobList, JobView } from '@platform/contracts';
-import { api, ApiError, JOBS } from './api';
+import { api, ApiError, JOBS, jobTicketPath } from './api';
 import { ResumingStream, type ConnInfo } from './connection';
 import { age, applyFrame, formatMs, frameLine, frameText, initialJob, outputMarkdown, TERMINAL, type Frame, type JobLive } from './state';
 import { Badge, e, ErrorNote, Json, Markdown, Section, setQuery, Tabs } from './ui';
@@ -222,7 +222,7 @@ export function useJobStream(jobId: string | null, paths?: { path: string; pathA
     const stream = new ResumingStream({
       path: paths?.path ?? `${base}/stream`,
       pathAfter: paths ? paths.pathAfter : (n) => `${base}/stream/${n}`,
-      ticketFor: jobId,
+      ticketPath: jobTicketPath(jobId),
       events: JOB_EVENTS,
       onFrame: (f: Frame) => {
         liveRef.current = applyFrame(liveRef.current, f);
