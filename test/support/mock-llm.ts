@@ -23,8 +23,11 @@ export interface EmbeddingCall {
   usage: { prompt_tokens: number; total_tokens: number };
 }
 
-/** What `MockLlm`'s `respond` hook may script for one call: the answer's text and/or its failure. */
-export type MockReply = string | { text?: string; status?: number } | undefined;
+/**
+ * What `MockLlm`'s `respond` hook may script for one call: the answer's text (a JSON plan, say), its
+ * failure (`status`), and how slowly it streams (`delayMs` per token, instead of a `delay=` directive).
+ */
+export type MockReply = string | { text?: string; status?: number; delayMs?: number } | undefined;
 
 /**
  * A local server that speaks the OpenAI chat-completions protocol: streaming (SSE `data:` chunks and
@@ -38,7 +41,8 @@ export type MockReply = string | { text?: string; status?: number } | undefined;
  * when the request asks with `stream_options: {include_usage: true}`. `prompt_tokens` is the number of
  * whitespace-separated words of the messages, `completion_tokens` the number of tokens answered — the
  * reported numbers are kept on each call (`calls[i].usage`) for tests to compare costs with.
- * `respond` (constructor) may script the text (split into tokens at spaces) or a failure per call.
+ * `respond` (constructor) may script the text (split into tokens at spaces), a failure or the pace per call;
+ * `callsWhere` counts what a test needs (e.g. the calls made for one subtask).
  */
 export class MockLlm {
   readonly calls: LlmCall[] = [];
@@ -46,6 +50,14 @@ export class MockLlm {
   private server?: http.Server;
 
   constructor(private readonly respond?: (call: LlmCall) => MockReply) {}
+
+  /** The calls whose messages (joined) pass `test`: a string is looked for in them. */
+  callsWhere(test: string | ((text: string, call: LlmCall) => boolean)): LlmCall[] {
+    return this.calls.filter((c) => {
+      const text = c.messages.map((m) => m.content).join('\n');
+      return typeof test === 'string' ? text.includes(test) : test(text, c);
+    });
+  }
 
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -92,7 +104,7 @@ export class MockLlm {
       res.writeHead(fail, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message: `mock model failure ${fail}`, type: 'mock' } }));
       return;
     }
-    const delay = Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);
+    const delay = reply.delayMs ?? Number(/delay=(\d+)/.exec(text)?.[1] ?? 0);
     const size = Number(/size=(\d+)/.exec(text)?.[1] ?? 0);
     const pad = size > 8 ? 'x'.repeat(size - 8) : '';
     const tokens =

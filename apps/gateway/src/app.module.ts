@@ -12,12 +12,22 @@ import { KnowledgeModule } from './knowledge/knowledge.module';
 import { CoordinatorModule } from './coordinator/coordinator.module';
 import { OpenAiModule } from './openai/openai.module';
 import { ServiceApiModule } from './service-api/service-api.module';
+import { CompoundModule } from './compound/compound.module';
 
 /** The public edge: every API surface, translated to NATS requests. Holds no database. */
 @Module({})
 export class AppModule implements NestModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    const features = [GatewayAuthModule, JobsModule, ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []), CoordinatorModule, ServiceApiModule, OpenAiModule];
+    const features = [
+      GatewayAuthModule,
+      JobsModule,
+      ...(config.KNOWLEDGE_ENABLED ? [KnowledgeModule] : []),
+      // Before CoordinatorModule: the literal `tasks/recent` must be routed before `tasks/:task_id`.
+      CompoundModule,
+      CoordinatorModule,
+      ServiceApiModule,
+      OpenAiModule,
+    ];
     const controllers = [HealthController, DebugConsoleController];
     return {
       module: AppModule,

@@ -176,4 +176,10 @@ export class GatewayConfig extends InfraConfig {
   @IsString()
   @MinLength(32)
   STREAM_TICKET_SECRET?: string;
+
+  /** How long `POST /task/compound` waits for the task's plan (then 202 with status `planning`; the task goes on). */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  COMPOUND_PLAN_TIMEOUT_MS = 30_000;
 }

@@ -20,6 +20,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { CoordinationModule } from './coordination/coordination.module';
 import { modelCatalogueFrom, ModelsModule } from './agents/models.module';
 import { ServicesModule } from './services/services.module';
+import { CompoundModule } from './compound/compound.module';
 import { version } from '../../../package.json';
 
 @Module({})
@@ -53,6 +54,7 @@ export class AppModule {
         }),
         jobs,
         ServicesModule,
+        CompoundModule,
         CoordinationModule,
         ServiceHealthModule.forRoot({ service: 'job-runner', version }, [DatabaseHealth, NatsHealth, redisHealth(getQueueToken(JOBS_QUEUE))], [jobs]),
       ],

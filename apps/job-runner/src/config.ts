@@ -112,4 +112,25 @@ export class JobRunnerConfig extends QueueConfig {
   @IsOptional()
   @IsString()
   EMBEDDINGS_MODEL?: string;
+
+  /** Most subtasks a compound task's plan may have (a model's plan with more is invalid). */
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  COMPOUND_MAX_SUBTASKS = 8;
+
+  /** Subtasks of one compound task running at once (each is a child job). */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  COMPOUND_MAX_PARALLEL = 4;
+
+  /**
+   * How long planning may take: the model's attempts share 80 % of it, then the deterministic planner
+   * plans. The gateway's `POST /task/compound` waits up to the same time for the plan.
+   */
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  COMPOUND_PLAN_TIMEOUT_MS = 30_000;
 }

@@ -20,3 +20,6 @@ export * from './services/model';
 export * from './services/requests';
 export * from './services/replies';
 export * from './services/subjects';
+export * from './compound/requests';
+export * from './compound/replies';
+export * from './compound/subjects';

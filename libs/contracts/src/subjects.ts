@@ -1,3 +1,4 @@
+import { CompoundSubjects, type CompoundRpc } from './compound/subjects';
 import { isTaskDelivery, isTaskDeliveryReply } from './coordinator/events';
 import { CoordinatorSubjects, type CoordinatorAddressed, type CoordinatorRpc } from './coordinator/subjects';
 import { isJobAbort, isLiveJobEvents } from './jobs/events';
@@ -17,10 +18,11 @@ export const Subjects = {
   knowledge: KnowledgeSubjects,
   platform: PlatformSubjects,
   services: ServicesSubjects,
+  compound: CompoundSubjects,
 } as const;
 
 /** Request/reply subjects answered by a service's queue group: their request and reply types. `Bus.request` is typed by it. */
-export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc, ServicesRpc {}
+export interface RpcMap extends JobsRpc, CoordinatorRpc, KnowledgeRpc, PlatformRpc, ServicesRpc, CompoundRpc {}
 export type RpcSubject = keyof RpcMap;
 export type RpcRequest<S extends RpcSubject> = RpcMap[S]['request'];
 export type RpcReply<S extends RpcSubject> = RpcMap[S]['reply'];
@@ -46,6 +48,8 @@ export const READ_ONLY_SUBJECTS: ReadonlySet<RpcSubject> = new Set<RpcSubject>([
   Subjects.knowledge.documents.list,
   ...Object.values(Subjects.platform.ping),
   Subjects.services.list,
+  Subjects.compound.progress,
+  Subjects.compound.recent,
 ]);
 
 /** Published subjects (fire and forget, `<subject>.<id>`): their payload types. `Bus.publish`/`subscribe` are typed by it. A domain with events adds its map here (`JobsEvents & …`). */

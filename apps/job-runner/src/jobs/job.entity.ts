@@ -29,4 +29,8 @@ export class JobEntity {
   @Column({ type: 'timestamptz', nullable: true }) started_at: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) finished_at: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) expires_at: Date | null;
+  /** A child job's parent (a compound task's subtask: the task's job). */
+  @Column({ type: 'varchar', length: 64, nullable: true }) parent_job_id: string | null;
+  /** A child job's place among its parent's children (the subtask's index). */
+  @Column({ type: 'integer', nullable: true }) subtask_index: number | null;
 }

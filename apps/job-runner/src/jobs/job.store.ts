@@ -126,6 +126,45 @@ export class JobStore {
     return new Map(rows.map((r) => [r.job_id, { seq: 1, type: 'job.status', timestamp: new Date(r.ts).toISOString(), data: { status: 'submitted' } }]));
   }
 
+  /**
+   * A child job of `parentId` (a compound task's subtask `index`), owned and scoped like its parent, with
+   * its first event. Created only while the parent is `running`: the parent's row is locked (FOR SHARE)
+   * by the insert, so a cancel of the parent either comes first (no child) or finds the child when it
+   * lists them. Null when the parent is not running, or the child (id or parent + index) exists already.
+   */
+  async createChild(parentId: string, index: number, child: Omit<NewJob, 'owner' | 'idempotency_key' | 'request_hash'>): Promise<JobEvent | null> {
+    const rows: { ts: Date }[] = await this.jobs.query(
+      `WITH p AS (
+         SELECT owner FROM job_runner.jobs WHERE id = $1 AND status = 'running' FOR SHARE
+       ), j AS (
+         INSERT INTO job_runner.jobs (id, owner, agent_type, input, options, status, expiry_seconds, last_seq, parent_job_id, subtask_index)
+         SELECT $3, p.owner, $4, $5, $6::jsonb, 'submitted', $7::int, 1, $1, $2::int FROM p
+         ON CONFLICT DO NOTHING
+         RETURNING id, created_at
+       )
+       INSERT INTO job_runner.job_events (job_id, seq, type, ts, data)
+       SELECT id, 1, 'job.status', created_at, '{"status":"submitted"}'::json FROM j
+       RETURNING ts`,
+      [parentId, index, child.id, child.agent_type, child.input, JSON.stringify(child.options), child.expiry_seconds],
+    );
+    return rows.length ? { seq: 1, type: 'job.status', timestamp: new Date(rows[0].ts).toISOString(), data: { status: 'submitted' } } : null;
+  }
+
+  /** The child jobs of a parent, by subtask index. */
+  findChildren(parentId: string): Promise<JobEntity[]> {
+    return this.jobs.createQueryBuilder('j').where('j.parent_job_id = :parentId', { parentId }).orderBy('j.subtask_index', 'ASC').getMany();
+  }
+
+  /** The owner's newest top-level jobs of one agent type (a caller's compound tasks), newest first. */
+  findRecent(owner: string, agentType: string, limit: number): Promise<JobEntity[]> {
+    return this.live()
+      .andWhere('j.owner = :owner AND j.agent_type = :agentType AND j.parent_job_id IS NULL', { owner, agentType })
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(limit)
+      .getMany();
+  }
+
   findOwned(id: string, owner: string): Promise<JobEntity | null> {
     return this.live().andWhere('j.id = :id AND j.owner = :owner', { id, owner }).getOne();
   }

@@ -19,7 +19,7 @@ import { JobRunnerConfig } from '../config';
   imports: [TypeOrmModule.forFeature([JobEntity]), BullModule.registerQueue({ name: JOBS_QUEUE }), AgentRegistryModule, BuiltInAgentsModule],
   controllers: [JobsNatsController],
   providers: [JobStore, EventLog, JobQueue, QueueReconciler, JobsService, ActiveRuns, JobSweeper, ...agentServiceProviders],
-  exports: [EventLog, JobStore, JobsService, BullModule],
+  exports: [EventLog, JobStore, JobsService, JobQueue, BullModule],
 })
 export class JobsModule {
   /** The jobs domain with its queue consumer, unless JOB_CONCURRENCY is 0: an API-only replica never consumes the queue. */

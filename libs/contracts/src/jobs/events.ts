@@ -10,6 +10,10 @@ export const JOB_EVENT_TYPES = [
   'tool.start',
   'tool.end',
   'artifact.update',
+  /** A compound task's plan (its parent job's log). */
+  'task.plan',
+  /** A compound task's subtask started (its child job created), finished, skipped or cancelled. */
+  'task.subtask',
 ] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
