@@ -16,12 +16,16 @@
 //
 // Each run resets the test database's service schemas and the test Redis db before migrating.
 //
+// The browser tests (`--selectProjects browser`) also need Chromium: scripts/lib/chromium.mjs finds it
+// or installs it with apt (`apt-get install -y chromium`, as root), and says loudly when it cannot.
+//
 // `npm test -- --selectProjects unit` skips the preparation (unit tests need no servers), as does
 // TEST_SKIP_PREPARE=1. `--selectProjects faults` (npm run test:faults) only builds: the fault suite
 // starts and kills servers of its own (test/support/fault-infra.ts), never the shared ones.
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ensureChromium } from './lib/chromium.mjs';
 import { ROOT, build, ensureInfra, migrate, resetTestState, selectedApps, stackEnv, stopInfra, testUrls } from './lib/stack.mjs';
 
 const args = process.argv.slice(2);
@@ -55,6 +59,20 @@ const env = {
   REDIS_URL: urls.TEST_REDIS_URL,
 };
 let started = [];
+
+// The browser tests (test/browser/, jest project `browser`) drive Debian's Chromium: found, or installed
+// with apt when missing; without one they skip, and ensureChromium says so loudly.
+const wantsBrowser = projects.length === 0 || projects.includes('browser');
+if (wantsBrowser && prepare) {
+  try {
+    const chrome = ensureChromium(process.env);
+    if (chrome) env.CHROME_PATH = chrome;
+    else env.BROWSER_TESTS_SKIP = 'no Chromium on this machine and no way to install it (see the warning above)';
+  } catch (err) {
+    console.error(`[test] preparation failed: ${err.message}`);
+    process.exit(1);
+  }
+}
 
 async function cleanup() {
   if (ci && started.length) await stopInfra(started).catch((err) => console.error(`[test] stopping servers failed: ${err.message}`));

@@ -24,6 +24,9 @@ function newestMtime(p) {
   return newest;
 }
 
+/** The debug console's Vite config (apps/gateway/console): built with the gateway, so a change to it rebuilds the gateway. */
+const CONSOLE_VITE_CONFIG = path.join(ROOT, 'apps', 'gateway', 'console', 'vite.config.mjs');
+
 /** The build stamp of an app: touched with the start time of its last successful build. */
 export function buildStamp(name) {
   return path.join(STAMPS_DIR, name);
@@ -38,6 +41,7 @@ export function needsBuild(name) {
   assertApp(name);
   const stamp = buildStamp(name);
   if (!fs.existsSync(appEntry(name)) || !fs.existsSync(stamp)) return true;
+  if (name === 'gateway' && !fs.existsSync(path.join(ROOT, 'dist', 'apps', 'gateway', 'console', 'index.html'))) return true;
   const sources = [path.join(ROOT, 'apps', name), path.join(ROOT, 'libs'), path.join(ROOT, 'nest-cli.json'), path.join(ROOT, 'package.json')];
   for (const f of fs.readdirSync(ROOT)) if (/^tsconfig.*\.json$/.test(f)) sources.push(path.join(ROOT, f));
   const built = fs.statSync(stamp).mtimeMs;
@@ -48,7 +52,12 @@ export function needsBuild(name) {
 async function buildOne(app, nestBin) {
   const started = new Date();
   const a0 = Date.now();
-  const r = await run(process.execPath, [nestBin, 'build', app]);
+  let r = await run(process.execPath, [nestBin, 'build', app]);
+  // The gateway also serves the debug console: a Preact app that Vite bundles into dist/apps/gateway/console.
+  if (r.code === 0 && app === 'gateway') {
+    const v = await run(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', CONSOLE_VITE_CONFIG], { cwd: ROOT });
+    r = { code: v.code, output: `${r.output}${v.output}` };
+  }
   // eslint-disable-next-line no-control-regex
   const out = (process.stdout.isTTY ? r.output : r.output.replace(/\x1b\[[0-9;]*m/g, '')).trim();
   if (r.code !== 0) {

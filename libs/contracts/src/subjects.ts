@@ -33,6 +33,7 @@ export type RpcReply<S extends RpcSubject> = RpcMap[S]['reply'];
 export const READ_ONLY_SUBJECTS: ReadonlySet<RpcSubject> = new Set<RpcSubject>([
   Subjects.jobs.agents,
   Subjects.jobs.get,
+  Subjects.jobs.list,
   Subjects.jobs.state,
   Subjects.jobs.report,
   Subjects.jobs.events,

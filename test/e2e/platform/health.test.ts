@@ -42,7 +42,12 @@ describe('platform health (e2e)', () => {
     const res = await fetch(`${suite.gatewayUrl}/debug`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await res.text()).toContain('EventSource');
+    // The page loads its bundled script from this gateway (no inline code); that script streams with EventSource.
+    const script = /<script type="module" crossorigin src="(\/debug\/assets\/[^"]+\.js)"><\/script>/.exec(await res.text())?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`${suite.gatewayUrl}${script}`);
+    expect(js.status).toBe(200);
+    expect(await js.text()).toContain('EventSource');
   });
 
   it('each backend serves its own probes', async () => {

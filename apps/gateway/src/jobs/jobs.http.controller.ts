@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, Res, UnprocessableEntityException } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UnprocessableEntityException } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { SubmitJobDto, Subjects } from '@platform/contracts';
+import { JOB_STATUSES, ListJobsQuery, SubmitJobDto, Subjects } from '@platform/contracts';
 import { Bus } from '@platform/runtime';
 import { jobId } from '../http/not-found';
 import { StreamRoute } from '../http/stream-route';
@@ -34,6 +34,15 @@ export class JobsController {
       throw new UnprocessableEntityException({ detail: 'Idempotency-Key must be 1-200 printable ASCII characters' });
     }
     return this.bus.request(Subjects.jobs.submit, { ...body, idempotency_key: idempotencyKey });
+  }
+
+  @Get(JobRoutes.jobs)
+  @ApiOperation({ summary: "The caller's recent jobs, newest first (limit 1-100, default 20; offset; optional status)" })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({ name: 'status', required: false, enum: JOB_STATUSES })
+  list(@Query() q: ListJobsQuery) {
+    return this.bus.request(Subjects.jobs.list, q);
   }
 
   @Get(JobRoutes.job)

@@ -8,6 +8,7 @@ export const JOBS_API = 'v1/jobs/async';
 export const JobRoutes = {
   agents: 'agents',
   submit: 'submit',
+  jobs: 'jobs',
   job: 'job/:id',
   cancel: 'job/:id/cancel',
   state: 'job/:id/state',

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import DataLoader from 'dataloader';
 import { Repository } from 'typeorm';
-import type { JobEvent } from '@platform/contracts';
+import type { JobEvent, JobStatus } from '@platform/contracts';
 import { mutate } from '@platform/runtime';
 import { JobEntity, type JobOptions } from './job.entity';
 
@@ -175,6 +175,20 @@ export class JobStore {
 
   findByIdempotencyKey(owner: string, key: string): Promise<JobEntity | null> {
     return this.live().andWhere('j.owner = :owner AND j.idempotency_key = :key', { owner, key }).getOne();
+  }
+
+  /**
+   * The owner's live jobs, newest first (`created_at DESC, id DESC`, served by the index
+   * `jobs_owner_created`), optionally of one status, and how many there are in all.
+   */
+  async listOwned(owner: string, status: JobStatus | undefined, limit: number, offset: number): Promise<{ rows: JobEntity[]; total: number }> {
+    const q = this.live().andWhere('j.owner = :owner', { owner });
+    if (status) q.andWhere('j.status = :status', { status });
+    const [rows, total] = await Promise.all([
+      q.clone().orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(limit).offset(offset).getMany(),
+      q.clone().getCount(),
+    ]);
+    return { rows, total };
   }
 
   /** Whether the id exists at all (any owner, expired or not): a taken id is a conflict, not a fresh job. */

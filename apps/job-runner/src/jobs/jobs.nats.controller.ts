@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { JobRef, ReadEventsQuery, SubmitJobCommand, Subjects, type Principal } from '@platform/contracts';
+import { JobRef, ListJobsQuery, ReadEventsQuery, SubmitJobCommand, Subjects, type Principal } from '@platform/contracts';
 import { Caller } from '@platform/runtime';
 import { JobsService } from './jobs.service';
 
@@ -22,6 +22,11 @@ export class JobsNatsController {
   @MessagePattern(Subjects.jobs.get)
   get(@Payload() ref: JobRef, @Caller() caller: Principal) {
     return this.jobs.get(ref.job_id, caller);
+  }
+
+  @MessagePattern(Subjects.jobs.list)
+  list(@Payload() q: ListJobsQuery, @Caller() caller: Principal) {
+    return this.jobs.list(q, caller);
   }
 
   @MessagePattern(Subjects.jobs.cancel)

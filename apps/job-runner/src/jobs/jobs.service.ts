@@ -8,9 +8,11 @@ import {
   ownerOf,
   type CancelJobReply,
   type EventsPage,
+  type JobList,
   type JobReportView,
   type JobStateView,
   type JobView,
+  type ListJobsQuery,
   type Principal,
   type RemoteErrorBody,
   type SubmitJobCommand,
@@ -83,6 +85,13 @@ export class JobsService {
 
   async get(id: string, principal: Principal): Promise<JobView> {
     return toView(await this.owned(id, principal));
+  }
+
+  async list(q: ListJobsQuery, principal: Principal): Promise<JobList> {
+    const limit = q.limit ?? 20;
+    const offset = q.offset ?? 0;
+    const { rows, total } = await this.store.listOwned(ownerOf(principal), q.status, limit, offset);
+    return { jobs: rows.map(toView), total, limit, offset };
   }
 
   async report(id: string, principal: Principal): Promise<JobReportView> {
@@ -171,5 +180,8 @@ export function toView(job: JobEntity): JobView {
     created_at: job.created_at.toISOString(),
     updated_at: job.updated_at.toISOString(),
     expires_at: job.expires_at ? job.expires_at.toISOString() : null,
+    attempt: job.attempt,
+    started_at: job.started_at ? job.started_at.toISOString() : null,
+    finished_at: job.finished_at ? job.finished_at.toISOString() : null,
   };
 }

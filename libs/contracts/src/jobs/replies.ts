@@ -16,6 +16,18 @@ export interface JobView {
   created_at: string;
   updated_at: string;
   expires_at: string | null;
+  /** Runs started so far (a crash retry makes it 2); 0 before the first. */
+  attempt: number;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A page of the caller's jobs, newest first (`GET /v1/jobs/async/jobs`). */
+export interface JobList {
+  jobs: JobView[];
+  total: number;
+  limit: number;
+  offset: number;
 }
 
 export interface JobReportView {

@@ -1,5 +1,22 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength, NotContains } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  NotContains,
+} from 'class-validator';
+
+import { JOB_STATUSES, type JobStatus } from './events';
 
 /* What callers send to the job engine: the submit body (validated at the gateway and again in job-runner) and job references. */
 
@@ -72,4 +89,25 @@ export class ReadEventsQuery extends JobRef {
   @Min(1)
   @Max(5000)
   limit?: number;
+}
+
+/** `GET /v1/jobs/async/jobs?limit=&offset=&status=`: the caller's recent jobs, newest first. */
+export class ListJobsQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset?: number;
+
+  @IsOptional()
+  @IsIn(JOB_STATUSES as unknown as string[])
+  status?: JobStatus;
 }

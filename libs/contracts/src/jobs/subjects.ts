@@ -1,6 +1,6 @@
 import type { JobAbort, JobEvent } from './events';
-import type { AgentInfo, CancelJobReply, EventsPage, JobReportView, JobStateView, JobView, SubmitJobReply } from './replies';
-import type { JobRef, ReadEventsQuery, SubmitJobCommand } from './requests';
+import type { AgentInfo, CancelJobReply, EventsPage, JobList, JobReportView, JobStateView, JobView, SubmitJobReply } from './replies';
+import type { JobRef, ListJobsQuery, ReadEventsQuery, SubmitJobCommand } from './requests';
 
 /**
  * The job engine's subjects. Request/reply ones are answered by job-runner's queue group; `live` and
@@ -10,6 +10,8 @@ export const JobsSubjects = {
   agents: 'jobs.agents',
   submit: 'jobs.submit',
   get: 'jobs.get',
+  /** The caller's jobs, newest first, a page at a time. */
+  list: 'jobs.list',
   cancel: 'jobs.cancel',
   state: 'jobs.state',
   report: 'jobs.report',
@@ -24,6 +26,7 @@ export interface JobsRpc {
   'jobs.agents': { request: Record<string, never>; reply: { agents: AgentInfo[] } };
   'jobs.submit': { request: SubmitJobCommand; reply: SubmitJobReply };
   'jobs.get': { request: JobRef; reply: JobView };
+  'jobs.list': { request: ListJobsQuery; reply: JobList };
   'jobs.cancel': { request: JobRef; reply: CancelJobReply };
   'jobs.state': { request: JobRef; reply: JobStateView };
   'jobs.report': { request: JobRef; reply: JobReportView };
