@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bull';
 
 const PAGE = 500;
@@ -22,9 +22,10 @@ export interface QueueSource {
  * empty (or an outage that swallowed adds) has lost entries. So a request that records a row answers
  * once the row is committed and only offers the add: a Redis outage costs execution latency, never a
  * failed or duplicated request (docs/reliability.md, "A reply tells the truth").
- * The owning service calls `start()` on bootstrap and `stop()` before shutdown.
+ * A service subclasses it as an injectable provider that names its source (`QueueReconciler`,
+ * `IngestReconciler`); Nest starts it on bootstrap and stops it before shutdown.
  */
-export class QueueRebuild {
+export class QueueRebuild implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
   private running?: Promise<void>;
   private again = false;
@@ -49,13 +50,13 @@ export class QueueRebuild {
     this.queueErrors = 0;
   };
 
-  start(): void {
+  onApplicationBootstrap(): void {
     this.source.queue.on('error', this.onQueueError);
     this.source.queue.client.on('ready', this.onReady);
     this.trigger();
   }
 
-  async stop(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.source.queue.client.off('ready', this.onReady);
@@ -78,7 +79,7 @@ export class QueueRebuild {
       do {
         this.again = false;
         try {
-          await this.rebuild();
+          await this.reconcile();
           this.retries = 0;
         } catch (err) {
           // Postgres may still be down when Redis returns: try again shortly, a few times, then leave it to the sweeper.
@@ -93,7 +94,7 @@ export class QueueRebuild {
   }
 
   /** Re-adds every pending row; returns how many it added (already queued ones included). */
-  async rebuild(): Promise<number> {
+  async reconcile(): Promise<number> {
     let count = 0;
     for (let after = ''; !this.stopped;) {
       const ids = await this.source.pendingIds(after, PAGE);
