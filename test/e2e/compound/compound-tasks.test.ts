@@ -352,6 +352,14 @@ describe('compound tasks (e2e)', () => {
     }
     expect((await api<{ id: string }[]>('GET', '/tasks/recent?limit=100', bob)).body.map((t) => t.id)).not.toContain(id);
     expect((await api<{ id: string }[]>('GET', '/tasks/recent?limit=100', alice)).body.map((t) => t.id)).toContain(id);
+    // A `compound` job submitted through the job API with its own id is a job, not a task: not listed.
+    const own = await api<{ job_id: string }>('POST', '/v1/jobs/async/submit', alice, {
+      agent_type: 'compound',
+      input: 'Search a, then b',
+      job_id: `own-${id}`,
+    });
+    expect(own.status).toBeLessThan(300);
+    expect((await api<{ id: string }[]>('GET', '/tasks/recent?limit=100', alice)).body.map((t) => t.id)).not.toContain(`own-${id}`);
 
     expect((await json(`${base}/task/compound`, { method: 'POST', body: { prompt: 'x', token: 'not-a-key' } })).status).toBe(401);
     expect((await json(`${base}/task/compound`, { method: 'POST', body: { prompt: 'x' } })).status).toBe(401);

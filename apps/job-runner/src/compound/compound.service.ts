@@ -39,7 +39,7 @@ export class CompoundService {
   }
 
   async recent(limit: number, principal: Principal): Promise<RecentTasks> {
-    const jobs = await this.store.findRecent(ownerOf(principal), COMPOUND_AGENT, Math.min(limit, RECENT_TASKS_MAX));
+    const jobs = await this.store.findRecent(ownerOf(principal), COMPOUND_AGENT, Math.min(limit, RECENT_TASKS_MAX), 'compound-'); // not a job someone submitted as `compound` through the job API
     const tasks = await Promise.all(jobs.map(async (job) => summaryOf((await this.tasks.projection(job)).progress)));
     return { tasks };
   }

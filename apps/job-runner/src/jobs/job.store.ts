@@ -155,10 +155,14 @@ export class JobStore {
     return this.jobs.createQueryBuilder('j').where('j.parent_job_id = :parentId', { parentId }).orderBy('j.subtask_index', 'ASC').getMany();
   }
 
-  /** The owner's newest top-level jobs of one agent type (a caller's compound tasks), newest first. */
-  findRecent(owner: string, agentType: string, limit: number): Promise<JobEntity[]> {
+  /** The owner's newest top-level jobs of one agent type whose id starts with `idPrefix` (a caller's compound tasks), newest first. */
+  findRecent(owner: string, agentType: string, limit: number, idPrefix = ''): Promise<JobEntity[]> {
     return this.live()
-      .andWhere('j.owner = :owner AND j.agent_type = :agentType AND j.parent_job_id IS NULL', { owner, agentType })
+      .andWhere('j.owner = :owner AND j.agent_type = :agentType AND j.parent_job_id IS NULL AND j.id LIKE :pattern', {
+        owner,
+        agentType,
+        pattern: `${idPrefix.replace(/[\\%_]/g, '\\$&')}%`,
+      })
       .orderBy('j.created_at', 'DESC')
       .addOrderBy('j.id', 'DESC')
       .limit(limit)
