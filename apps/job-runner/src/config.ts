@@ -50,6 +50,12 @@ export class JobRunnerConfig extends QueueConfig {
   @Max(3_600_000)
   JOB_SWEEP_INTERVAL_MS = 30_000;
 
+  /** How often a replica looks for submitted jobs, quiet this long, that have no queue entry (a runner died before adding it). */
+  @IsInt()
+  @Min(200)
+  @Max(600_000)
+  JOB_ORPHAN_CHECK_MS = 2000;
+
   /** A `submitted` job with no queue entry for this long is re-queued. */
   @IsInt()
   @Min(1000)

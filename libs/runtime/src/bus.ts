@@ -73,16 +73,21 @@ export class Bus implements OnApplicationShutdown {
    * instead of the caller waiting out the whole timeout for a 504. A command gets one attempt: whether
    * it was carried out is unknown after a timeout, and a retry is the caller's (Idempotency-Key).
    */
-  async request<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs = this.options.requestTimeoutMs): Promise<RpcReply<S>> {
+  async request<S extends RpcSubject>(
+    subject: S,
+    data: RpcRequest<S>,
+    timeoutMs = this.options.requestTimeoutMs,
+    opts: { idempotent?: boolean } = {},
+  ): Promise<RpcReply<S>> {
     const started = this.requestSeconds ? process.hrtime.bigint() : 0n;
     try {
       const reply = tracingEnabled()
         ? await inSpan(
             `${subject} send`,
             { kind: SpanKind.CLIENT, attributes: { 'messaging.system': 'nats', 'messaging.operation.type': 'send', 'messaging.destination.name': subject } },
-            () => this.attempts(subject, data, timeoutMs),
+            () => this.attempts(subject, data, timeoutMs, opts.idempotent === true),
           )
-        : await this.attempts(subject, data, timeoutMs);
+        : await this.attempts(subject, data, timeoutMs, opts.idempotent === true);
       this.requestSeconds?.observe({ subject, outcome: 'ok' }, secondsSince(started));
       return reply;
     } catch (err) {
@@ -92,8 +97,9 @@ export class Bus implements OnApplicationShutdown {
     }
   }
 
-  private async attempts<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs: number): Promise<RpcReply<S>> {
-    if (!READ_ONLY_SUBJECTS.has(subject)) return this.attempt(subject, data, timeoutMs);
+  /** `idempotent`: a command its receiver recognises when repeated (a submit with its job_id or Idempotency-Key) is as safe to send twice as a read. */
+  private async attempts<S extends RpcSubject>(subject: S, data: RpcRequest<S>, timeoutMs: number, idempotent: boolean): Promise<RpcReply<S>> {
+    if (!READ_ONLY_SUBJECTS.has(subject) && !idempotent) return this.attempt(subject, data, timeoutMs);
     const deadline = Date.now() + timeoutMs;
     try {
       return await this.attempt(subject, data, Math.ceil(timeoutMs / 2));

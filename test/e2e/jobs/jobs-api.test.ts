@@ -147,6 +147,9 @@ describe('Async Job API (e2e)', () => {
     await waitStatus(jobId, 'success');
     const again = await submit({ agent_type: 'deep_researcher', input: 'second', job_id: jobId });
     expect(again.status).toBe(409);
+    // The same submit again (a retry after a lost reply) gets the job back, not a second one.
+    const retried = await submit({ agent_type: 'echo', input: 'first', job_id: jobId });
+    expect(retried).toMatchObject({ status: 200, body: { job_id: jobId, agent_type: 'echo' } });
     const job = await json(`${api}/job/${jobId}`);
     expect(job.body).toMatchObject({ agent_type: 'echo', status: 'success' });
     expect((await json(`${api}/job/${jobId}/report`)).body).toMatchObject({ report: 'Your input is first.' });

@@ -85,6 +85,9 @@ describe('Bus (integration)', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     await expect(bus.request(Subjects.jobs.cancel, { job_id: 'j' }, 1000)).rejects.toMatchObject({ code: 'TIMEOUT', status: 504 });
     expect(seen.get('jobs.cancel')).toBe(1);
+    // A command its receiver recognises when repeated (a submit with its job_id) gets the second attempt too.
+    await bus.request(Subjects.jobs.submit, { agent_type: 'echo', input: 'x', job_id: 'j' }, 2000, { idempotent: true });
+    expect(seen.get('jobs.submit')).toBe(2);
     sub.unsubscribe();
   });
   it('does not retry a read that a replica answered with an error (a 503 while Postgres is down stays one fast answer)', async () => {

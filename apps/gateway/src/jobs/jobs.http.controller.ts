@@ -33,7 +33,10 @@ export class JobsController {
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new UnprocessableEntityException({ detail: 'Idempotency-Key must be 1-200 printable ASCII characters' });
     }
-    return this.bus.request(Subjects.jobs.submit, { ...body, idempotency_key: idempotencyKey });
+    // With its job_id or Idempotency-Key a submit is recognised when repeated, so a lost reply (its
+    // runner killed mid-request) is retried on another runner instead of answering 504.
+    const idempotent = body.job_id !== undefined || idempotencyKey !== undefined;
+    return this.bus.request(Subjects.jobs.submit, { ...body, idempotency_key: idempotencyKey }, undefined, { idempotent });
   }
 
   @Get(JobRoutes.jobs)

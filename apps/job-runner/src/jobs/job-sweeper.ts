@@ -10,6 +10,8 @@ import { JobRunnerConfig } from '../config';
 
 /** Advisory-lock key: only the replica holding it sweeps, the others skip that round. */
 const SWEEP_LOCK = 0x6a6f6273; // "jobs"
+/** Likewise for the quick pass over submits whose queue entry was never added. */
+const ORPHAN_LOCK = 0x6f727068; // "orph"
 const LIVE_QUEUE_STATES = new Set(['waiting', 'active', 'delayed', 'paused']);
 
 /**
@@ -21,6 +23,7 @@ const LIVE_QUEUE_STATES = new Set(['waiting', 'active', 'delayed', 'paused']);
 export class JobSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobSweeper.name);
   private readonly task: PeriodicTask;
+  private readonly orphans: PeriodicTask;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -31,15 +34,36 @@ export class JobSweeper implements OnApplicationBootstrap, BeforeApplicationShut
     @Optional() private readonly metrics?: JobMetrics,
   ) {
     this.task = new PeriodicTask('sweep', config.JOB_SWEEP_INTERVAL_MS, () => this.sweep(), this.logger);
+    this.orphans = new PeriodicTask('orphaned submits', config.JOB_ORPHAN_CHECK_MS, () => this.requeueOrphans(), this.logger);
   }
 
   onApplicationBootstrap(): void {
     this.task.start();
+    this.orphans.start();
   }
 
   /** Before the database closes (onApplicationShutdown), so a sweep in progress finishes on an open pool. */
-  beforeApplicationShutdown(): Promise<void> {
-    return this.task.stop();
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([this.task.stop(), this.orphans.stop()]);
+  }
+
+  /**
+   * A runner killed between committing a submit and adding its queue entry leaves a `submitted` job
+   * nobody will run; within seconds (not the full sweep's minute) the job is queued. Adding is
+   * idempotent, so a job whose add was merely slow is not queued twice.
+   */
+  requeueOrphans(): Promise<number | null> {
+    return withAdvisoryLock(this.db, ORPHAN_LOCK, async () => {
+      let requeued = 0;
+      for (const job of await this.store.findQuiet('submitted', this.config.JOB_ORPHAN_CHECK_MS, 100)) {
+        if (await this.requeueIfLost(job.id)) requeued++;
+      }
+      if (requeued) {
+        this.metrics?.sweeper.inc({ action: 'requeued' }, requeued);
+        this.logger.log(`${requeued} submitted job(s) without a queue entry re-queued`);
+      }
+      return requeued;
+    });
   }
 
   /** One sweep; returns what it did (for tests and logs), or null when another replica holds the lock. */

@@ -75,6 +75,10 @@ export class JobsService {
         const prior = await this.store.findByIdempotencyKey(owner, cmd.idempotency_key);
         if (prior) return this.replayIdempotent(prior, requestHash);
       }
+      // The same caller sending the same submit with its chosen job_id again (a retry after a lost
+      // reply) gets its job back; anything else with a taken id is a conflict.
+      const same = cmd.job_id ? await this.store.findOwned(id, owner) : null;
+      if (same?.request_hash === requestHash) return { job_id: same.id, status: 'submitted', agent_type: same.agent_type };
       throw rpcError(ErrorCode.CONFLICT, `Job '${id}' already exists`);
     }
     // Answered once the row is committed: the queue is derived state, and a Redis outage must cost
