@@ -1,3 +1,4 @@
+import { eventually } from '../../support/http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
@@ -18,7 +19,7 @@ describe('JobSweeper (integration)', () => {
   const id = (name: string) => `sw-${name}-${process.pid}-${Date.now()}`;
 
   beforeAll(async () => {
-    module = await jobEngine({ JOB_STUCK_AFTER_MS: 1000, JOB_LOCK_MS: 1000, JOB_MAX_ATTEMPTS: 2 });
+    module = await jobEngine({ JOB_STUCK_AFTER_MS: 1000, JOB_ORPHAN_CHECK_MS: 300, JOB_LOCK_MS: 1000, JOB_MAX_ATTEMPTS: 2 });
     await module.init();
     sweeper = module.get(JobSweeper);
     store = module.get(JobStore);
@@ -34,6 +35,16 @@ describe('JobSweeper (integration)', () => {
 
   const age = (jobId: string, column: 'updated_at' | 'expires_at', seconds: number) =>
     db.query(`UPDATE job_runner.jobs SET ${column} = now() - make_interval(secs => $2) WHERE id = $1`, [jobId, seconds]);
+
+  it('queues within seconds a submitted job whose queue entry was never added (its runner died after the commit)', async () => {
+    const j = id('orphan');
+    await store.create(newJob(j)); // committed, never offered to the queue
+    expect(await queue.stateOf(j)).toBeNull();
+    const t0 = Date.now();
+    await eventually(async () => (await queue.stateOf(j)) === 'waiting', 8000, 100); // the periodic orphan check, no call from us
+    expect(Date.now() - t0).toBeLessThan(2000); // the check looks at submits quiet for 0.3–1 s here (JOB_ORPHAN_CHECK_MS … JOB_STUCK_AFTER_MS)
+    expect((await queue.queue.getJobs(['waiting'])).filter((e) => e?.id === j)).toHaveLength(1);
+  }, 15_000);
 
   it('deletes expired jobs with their events, hides them before that, and keeps the rest', async () => {
     const expired = id('expired');

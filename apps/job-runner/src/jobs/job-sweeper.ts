@@ -55,7 +55,8 @@ export class JobSweeper implements OnApplicationBootstrap, BeforeApplicationShut
   requeueOrphans(): Promise<number | null> {
     return withAdvisoryLock(this.db, ORPHAN_LOCK, async () => {
       let requeued = 0;
-      for (const job of await this.store.findQuiet('submitted', this.config.JOB_ORPHAN_CHECK_MS, 100)) {
+      const window = await this.store.findRecentlyQuietSubmits(this.config.JOB_ORPHAN_CHECK_MS, this.config.JOB_STUCK_AFTER_MS, 200);
+      for (const job of window) {
         if (await this.requeueIfLost(job.id)) requeued++;
       }
       if (requeued) {

@@ -223,6 +223,18 @@ export class JobStore {
   }
 
   /** Unfinished jobs whose row has not moved for `olderThanMs`: candidates for the stuck-job check. */
+  /** Submitted jobs quiet for between `olderThanMs` and `newerThanMs`, newest first (the orphan check's window; the sweeper takes the older ones). */
+  findRecentlyQuietSubmits(olderThanMs: number, newerThanMs: number, limit: number): Promise<JobEntity[]> {
+    return this.jobs
+      .createQueryBuilder('j')
+      .where(`j.status = 'submitted'`)
+      .andWhere(`j.updated_at < now() - make_interval(secs => :older)`, { older: olderThanMs / 1000 })
+      .andWhere(`j.updated_at >= now() - make_interval(secs => :newer)`, { newer: newerThanMs / 1000 })
+      .orderBy('j.updated_at', 'DESC')
+      .limit(limit)
+      .getMany();
+  }
+
   findQuiet(status: 'submitted' | 'running', olderThanMs: number, limit: number): Promise<JobEntity[]> {
     return this.jobs
       .createQueryBuilder('j')
